@@ -1,0 +1,13 @@
+import { Command } from 'commander';
+import { doctor, formatDoctor } from '../../runtime/doctor';
+
+export function registerDoctor(program: Command): void {
+  program
+    .command('doctor')
+    .description('report Node, package and TensorFlow.js versions, the backend in use and why, GPU visibility, Jupyter and the kernel, and the embedded data')
+    .option('--json', 'print the report as JSON', false)
+    .action(async (opts: { json: boolean }) => {
+      const report = await doctor();
+      process.stdout.write((opts.json ? JSON.stringify(report, null, 2) : formatDoctor(report)) + '\n');
+    });
+}

@@ -1,0 +1,150 @@
+/**
+ * TensorFlow.js backend choice. Tries, best first: tfjs-node-gpu (CUDA), tfjs-node (native CPU), wasm, cpu.
+ * `CEFRLAB_BACKEND=node-gpu|node|wasm|cpu` forces one. The report says which backend runs and why each
+ * better one did not, so a user can see at a glance whether the GPU is in use.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+
+export type BackendChoice = 'node-gpu' | 'node' | 'wasm' | 'cpu';
+export const BACKEND_ORDER: readonly BackendChoice[] = ['node-gpu', 'node', 'wasm', 'cpu'];
+
+export interface BackendAttempt {
+  choice: BackendChoice;
+  ok: boolean;
+  /** Why it was used or skipped, in words a user can act on. */
+  reason: string;
+}
+
+export interface BackendReport {
+  /** The choice that runs. */
+  choice: BackendChoice;
+  /** TensorFlow.js's own name for it ('tensorflow', 'wasm', 'cpu'). */
+  tfBackend: string;
+  /** Set when CEFRLAB_BACKEND forced the choice. */
+  forced: BackendChoice | null;
+  attempts: BackendAttempt[];
+  tfjsVersion: string;
+}
+
+const PACKAGES: Record<'node-gpu' | 'node', string> = {
+  'node-gpu': '@tensorflow/tfjs-node-gpu',
+  node: '@tensorflow/tfjs-node',
+};
+
+/**
+ * Resolve a package only if it really is that package: an `overrides` alias (danfojs-node's tfjs-node is
+ * replaced by plain tfjs) installs a folder of the same name that holds a different package.
+ */
+function genuinePackageDir(name: string): string | null {
+  let manifest: string;
+  try {
+    manifest = require.resolve(`${name}/package.json`);
+  } catch {
+    return null;
+  }
+  try {
+    const pkg = JSON.parse(fs.readFileSync(manifest, 'utf8'));
+    return pkg.name === name ? path.dirname(manifest) : null;
+  } catch {
+    return null;
+  }
+}
+
+async function tryNative(choice: 'node-gpu' | 'node'): Promise<BackendAttempt> {
+  const name = PACKAGES[choice];
+  const dir = genuinePackageDir(name);
+  if (!dir) {
+    const hint = choice === 'node-gpu'
+      ? 'not installed (it needs CUDA and a download of libtensorflow at install time; `npm install` installs it where that works)'
+      : 'not installed (optional: `npm install @tensorflow/tfjs-node` where libtensorflow can be downloaded)';
+    return { choice, ok: false, reason: `${name} ${hint}` };
+  }
+  try {
+    require(dir);
+  } catch (err) {
+    return { choice, ok: false, reason: `${name} is installed but does not load: ${(err as Error).message.split('\n')[0]}` };
+  }
+  try {
+    if (!(await tf.setBackend('tensorflow'))) return { choice, ok: false, reason: `${name} loaded but its backend did not initialise` };
+  } catch (err) {
+    return { choice, ok: false, reason: `${name} backend failed to initialise: ${(err as Error).message}` };
+  }
+  return { choice, ok: true, reason: `${name} loaded` };
+}
+
+async function tryWasm(): Promise<BackendAttempt> {
+  try {
+    require('@tensorflow/tfjs-backend-wasm');
+  } catch (err) {
+    return { choice: 'wasm', ok: false, reason: `@tensorflow/tfjs-backend-wasm does not load: ${(err as Error).message}` };
+  }
+  try {
+    if (await tf.setBackend('wasm')) return { choice: 'wasm', ok: true, reason: 'WebAssembly backend initialised' };
+    return { choice: 'wasm', ok: false, reason: 'WebAssembly backend did not initialise' };
+  } catch (err) {
+    return { choice: 'wasm', ok: false, reason: `WebAssembly backend failed: ${(err as Error).message}` };
+  }
+}
+
+async function tryCpu(): Promise<BackendAttempt> {
+  const ok = await tf.setBackend('cpu');
+  return { choice: 'cpu', ok, reason: ok ? 'plain JavaScript backend (slowest)' : 'cpu backend did not initialise' };
+}
+
+const TRY: Record<BackendChoice, () => Promise<BackendAttempt>> = {
+  'node-gpu': () => tryNative('node-gpu'),
+  node: () => tryNative('node'),
+  wasm: tryWasm,
+  cpu: tryCpu,
+};
+
+/** Parse CEFRLAB_BACKEND; throws on an unknown value rather than silently ignoring it. */
+export function parseBackendOverride(value: string | undefined): BackendChoice | null {
+  if (value == null || value.trim() === '') return null;
+  const v = value.trim().toLowerCase();
+  if ((BACKEND_ORDER as readonly string[]).includes(v)) return v as BackendChoice;
+  throw new Error(`CEFRLAB_BACKEND=${value} is not a backend. Use one of: ${BACKEND_ORDER.join(', ')}`);
+}
+
+let chosen: Promise<BackendReport> | null = null;
+
+/**
+ * Choose and activate a backend (once per process; later calls return the same report).
+ * A forced backend that does not load is an error, not a silent fallback.
+ */
+export function initBackend(): Promise<BackendReport> {
+  if (!chosen) chosen = choose(parseBackendOverride(process.env.CEFRLAB_BACKEND));
+  return chosen;
+}
+
+async function choose(forced: BackendChoice | null): Promise<BackendReport> {
+  const attempts: BackendAttempt[] = [];
+  const order = forced ? [forced] : BACKEND_ORDER;
+  for (const choice of order) {
+    const attempt = await TRY[choice]();
+    attempts.push(attempt);
+    if (attempt.ok) {
+      await tf.ready();
+      return { choice, tfBackend: tf.getBackend(), forced, attempts, tfjsVersion: tf.version.tfjs };
+    }
+  }
+  const why = attempts.map((a) => `${a.choice}: ${a.reason}`).join('; ');
+  throw new Error(forced ? `CEFRLAB_BACKEND=${forced} was requested but it does not run (${why}). Unset it to choose automatically.` : `no TensorFlow.js backend runs: ${why}`);
+}
+
+/** One line for logs and manifests, e.g. "wasm (node-gpu: not installed …; node: not installed …)". */
+export function describeBackend(report: BackendReport): string {
+  const skipped = report.attempts.filter((a) => !a.ok).map((a) => `${a.choice}: ${a.reason}`);
+  const forced = report.forced ? ' [forced by CEFRLAB_BACKEND]' : '';
+  return `${report.choice}${forced}${skipped.length ? ` (better ones skipped: ${skipped.join('; ')})` : ''}`;
+}
+
+/** Whether this machine shows an NVIDIA GPU to user space (device nodes or nvidia-smi). */
+export function gpuVisible(): { visible: boolean; how: string } {
+  if (fs.existsSync('/dev/nvidia0')) return { visible: true, how: '/dev/nvidia0 present' };
+  const dirs = (process.env.PATH ?? '').split(path.delimiter);
+  if (dirs.some((d) => d && fs.existsSync(path.join(d, 'nvidia-smi')))) return { visible: true, how: 'nvidia-smi on PATH (no /dev/nvidia0)' };
+  return { visible: false, how: 'no /dev/nvidia* device and no nvidia-smi' };
+}

@@ -1,0 +1,57 @@
+/** What `cefrlab doctor` reports: the facts a user needs before trusting a run on this machine. */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { initBackend, describeBackend, gpuVisible, BackendReport } from './backend';
+import { jupyterStatus, JupyterStatus, KERNEL_NAME } from './jupyter';
+import { versions, Versions } from './versions';
+import { dataDir, defaultCsv, jupyterDir } from './paths';
+import { findChromium } from '../plot/png';
+
+export interface DoctorReport {
+  versions: Versions;
+  machine: { cpus: number; memoryGiB: number };
+  backend: BackendReport;
+  backendLine: string;
+  gpu: { visible: boolean; how: string; used: boolean };
+  jupyter: JupyterStatus & { kernelSpecDir: string; kernelName: string };
+  chromium: string | null;
+  data: { dir: string; defaultCsv: string; defaultCsvExists: boolean; sets: string[] };
+}
+
+export async function doctor(): Promise<DoctorReport> {
+  const backend = await initBackend();
+  const gpu = gpuVisible();
+  return {
+    versions: versions(),
+    machine: { cpus: os.cpus().length, memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10 },
+    backend,
+    backendLine: describeBackend(backend),
+    gpu: { ...gpu, used: backend.choice === 'node-gpu' },
+    jupyter: { ...jupyterStatus(), kernelSpecDir: jupyterDir, kernelName: KERNEL_NAME },
+    chromium: findChromium(),
+    data: {
+      dir: dataDir,
+      defaultCsv,
+      defaultCsvExists: fs.existsSync(defaultCsv),
+      sets: fs.existsSync(dataDir) ? fs.readdirSync(dataDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name) : [],
+    },
+  };
+}
+
+export function formatDoctor(r: DoctorReport): string {
+  const p = r.versions.packages;
+  const row = (k: string, v: string) => `${k.padEnd(22)} ${v}`;
+  return [
+    row('node', `${r.versions.node} (${r.versions.platform}), ${r.machine.cpus} cpus, ${r.machine.memoryGiB} GiB`),
+    row('cefrlab', r.versions.cefrlab),
+    row('tfjs', `${r.backend.tfjsVersion}; wasm ${p['@tensorflow/tfjs-backend-wasm'] ?? 'missing'}`),
+    row('packages', ['gpt-tokenizer', 'csv-parse', 'danfojs-node', 'plotly.js-dist', 'tslab'].map((n) => `${n} ${p[n] ?? 'missing'}`).join(', ')),
+    row('backend', r.backendLine),
+    row('gpu', `${r.gpu.visible ? 'visible' : 'not visible'} (${r.gpu.how}); ${r.gpu.used ? 'in use' : 'not in use'}`),
+    row('jupyter', r.jupyter.found ? `${r.jupyter.detail} via ${r.jupyter.python}` : `${r.jupyter.detail} (apt-get install jupyter-nbconvert python3-nbconvert jupyter-client jupyter-notebook)`),
+    row('kernel', `${r.jupyter.kernelName} ${r.jupyter.kernelFound ? 'found' : 'NOT found'} in ${r.jupyter.kernelSpecDir}`),
+    row('chromium (PNG export)', r.chromium ?? 'not found (apt-get install chromium)'),
+    row('embedded data', `${r.data.dir}: ${r.data.sets.join(', ')}`),
+    row('default CSV', `${r.data.defaultCsv}${r.data.defaultCsvExists ? '' : ' (MISSING)'}`),
+  ].join('\n');
+}
