@@ -32,7 +32,9 @@ export interface JupyterStatus {
  * else `python3` on PATH, whichever imports nbclient and nbconvert.
  */
 export function jupyterStatus(): JupyterStatus {
-  const candidates = ['/usr/bin/python3', 'python3'];
+  // CEFRLAB_JUPYTER_PYTHON names the interpreter that has Jupyter's libraries, when it is not Debian's.
+  const forced = process.env.CEFRLAB_JUPYTER_PYTHON;
+  const candidates = forced ? [forced] : ['/usr/bin/python3', 'python3'];
   for (const python of candidates) {
     const run = spawnSync(python, ['-c', 'import nbclient, nbconvert, jupyter_client; print(nbclient.__version__, nbconvert.__version__, jupyter_client.__version__)'], { encoding: 'utf8', env: jupyterEnv() });
     if (run.status === 0) {
