@@ -3,7 +3,15 @@ import { Command } from 'commander';
 import { UserError } from '../runtime/errors';
 import { registerDoctor } from './commands/doctor';
 import { registerRunNotebooks } from './commands/run-notebooks';
+import { registerInfill } from './commands/infill';
+import { registerInteractive } from './commands/interactive';
+import { registerIlmEval } from './commands/ilm-eval';
 import { registerPrepare } from './commands/prepare';
+import { registerTrain } from './commands/train';
+import { registerEval } from './commands/eval';
+import { registerCompare } from './commands/compare';
+import { registerExamples } from './commands/examples';
+import { registerPreview } from './commands/preview';
 
 export function buildProgram(): Command {
   const program = new Command('cefrlab')
@@ -12,7 +20,15 @@ export function buildProgram(): Command {
     .exitOverride();
   registerDoctor(program);
   registerRunNotebooks(program);
+  registerInfill(program);
+  registerInteractive(program);
+  registerIlmEval(program);
   registerPrepare(program);
+  registerTrain(program);
+  registerEval(program);
+  registerCompare(program);
+  registerExamples(program);
+  registerPreview(program);
   // Each command module registers itself here (one line per command).
   return program;
 }

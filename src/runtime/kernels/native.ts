@@ -21,6 +21,13 @@ export interface BlasAddon {
   addRowBias(c: Float32Array, rows: number, cols: number, bias: Float32Array): void;
   /** y[r] = softmax(x[r]) for a row-major [rows, cols] matrix (x and y may be the same array). */
   softmaxRows(x: Float32Array, y: Float32Array, rows: number, cols: number): void;
+  /**
+   * sum_i w_i (logsumexp(x_i) - x_i[t_i]) over the rows of [rows, cols]; nll receives each weighted row's
+   * negative log-likelihood. With g, the same pass writes the gradient w_i (softmax(x_i) - onehot(t_i)).
+   */
+  crossEntropy(
+    x: Float32Array, rows: number, cols: number, targets: Int32Array, weights: Float32Array, nll: Float32Array, g: Float32Array | null,
+  ): number;
   blasInfo(): { config: string; threads: number };
   setThreads(n: number): void;
 }

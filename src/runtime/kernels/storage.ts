@@ -51,6 +51,7 @@ function cpuStorage(backend: CpuBackendLike): KernelStorage {
 
 /** Storage for a backend by name, or null when that backend is not one the native kernels understand. */
 export function storageFor(backendName: string, backend: unknown): KernelStorage | null {
+  if (backend == null || typeof backend !== 'object') return null;
   const b = backend as Record<string, unknown>;
   if (backendName === 'wasm' && typeof b.makeOutput === 'function' && typeof b.typedArrayFromHeap === 'function') {
     return wasmStorage(backend as WasmBackendLike);

@@ -1,0 +1,101 @@
+/** `cefrlab infill`: fill the blanks of a text with a trained ILM, rank candidate fills, or list top fills. */
+import type { Command } from 'commander';
+import { initBackend } from '../../runtime/backend';
+import { UserError } from '../../runtime/errors';
+import { infill } from '../../infill/infill';
+import { loadExperimentModel } from '../../infill/load';
+import { rank, topFills } from '../../infill/rank';
+
+/** Commander parser for a whole number >= min, with a message naming the option. */
+export function wholeNumber(name: string, min = 0) {
+  return (value: string): number => {
+    const v = Number(value);
+    if (!/^\s*\d+\s*$/.test(value) || v < min) throw new UserError(`${name} must be a whole number >= ${min}, got "${value}". Fix: e.g. ${name} ${Math.max(min, 1)}`);
+    return v;
+  };
+}
+
+/** Commander parser for a number in (lo, hi]. */
+export function numberIn(name: string, lo: number, hi: number) {
+  return (value: string): number => {
+    const v = Number(value);
+    if (value.trim() === '' || !Number.isFinite(v) || v <= lo || v > hi) {
+      throw new UserError(`${name} must be a number > ${lo}${Number.isFinite(hi) ? ` and <= ${hi}` : ''}, got "${value}". Fix: e.g. ${name} 1`);
+    }
+    return v;
+  };
+}
+
+/** The sampling options shared by infill, interactive and ilm-eval. */
+export function addSamplingOptions(cmd: Command): Command {
+  return cmd
+    .option('--nucleus <p>', 'nucleus (top-p) sampling: sample among the most probable tokens whose probability adds up to p (1 = off)', numberIn('--nucleus', 0, 1), 0.95)
+    .option('--temperature <t>', 'divide the logits by t before sampling (< 1 sharper, > 1 flatter)', numberIn('--temperature', 0, Infinity), 1)
+    .option('--top-k <k>', 'sample among the k most probable tokens only (0 = off)', wholeNumber('--top-k', 0), 0)
+    .option('--max-new-tokens <n>', 'stop a sample after n generated tokens even if not every blank is filled (default: what fits in the model)', wholeNumber('--max-new-tokens', 1));
+}
+
+interface InfillCliOptions {
+  model: string;
+  text: string;
+  n: number;
+  nucleus: number;
+  temperature: number;
+  topK: number;
+  maxNewTokens?: number;
+  seed: number;
+  rank?: string[];
+  top?: number;
+  json: boolean;
+}
+
+export function registerInfill(program: Command): void {
+  const cmd = program
+    .command('infill')
+    .description(
+      'Fill the blanks of a text with a trained infilling model. Blanks: [MASK] or [word] (a word), [ngram], [sentence], [paragraph], [document]; ' +
+        'they become the ILM blank tokens (\\[MASK] stays literal text). Prints each sample with the fills marked [[like this]] and the fills alone. ' +
+        'With --rank or --top it scores fills instead of sampling.',
+    )
+    .requiredOption('--model <EXP_DIR>', 'experiment directory (uses checkpoints/best, else checkpoints/last) or a model directory with config.json and model.safetensors')
+    .requiredOption('--text <text>', 'the text with blanks, e.g. "She ate [MASK] for breakfast."')
+    .option('--n <n>', 'number of samples (decoded together as one batch)', wholeNumber('--n', 1), 5)
+    .option('--seed <n>', 'random seed of the sampler; same model, text, options and seed give the same fills', wholeNumber('--seed', 0), 0);
+  addSamplingOptions(cmd)
+    .option('--rank <candidate...>', 'score these fills instead of sampling: log-probability of each (sum and per token, end of answer included), most probable first; several blanks: one fill per blank separated by "|"')
+    .option('--top <k>', 'list the k most probable single-token fills of the (one) blank with their probabilities, instead of sampling', wholeNumber('--top', 1))
+    .option('--json', 'print the results as JSON', false)
+    .action(async (o: InfillCliOptions) => {
+      await initBackend();
+      const { model } = loadExperimentModel(o.model);
+      try {
+        const out: Record<string, unknown> = {};
+        const lines: string[] = [];
+        if (o.rank) {
+          const ranked = await rank(model, o.text, o.rank);
+          out.rank = ranked;
+          ranked.forEach((r, i) => {
+            lines.push(`${i + 1}. ${JSON.stringify(r.candidate)}  log-prob ${r.logProb.toFixed(4)}  per token ${r.meanLogProb.toFixed(4)}  ${r.text}`);
+            lines.push(`   tokens: ${r.tokens.map((t) => `${JSON.stringify(t.token)} ${t.logProb.toFixed(3)}`).join(', ')}`);
+          });
+        }
+        if (o.top) {
+          const top = await topFills(model, o.text, o.top);
+          out.top = top;
+          lines.push(`most probable single-token fills${top.exact ? '' : ` (among the ${top.examined} likeliest first tokens)`}:`);
+          top.fills.forEach((f, i) => lines.push(`${String(i + 1).padStart(3)}. ${JSON.stringify(f.fill).padEnd(18)} p ${f.probability.toPrecision(4)}  log-prob ${f.logProb.toFixed(4)}`));
+        }
+        if (!o.rank && !o.top) {
+          const results = await infill(model, o.text, { n: o.n, nucleus: o.nucleus, temperature: o.temperature, topK: o.topK, maxNewTokens: o.maxNewTokens, seed: o.seed });
+          out.results = results;
+          results.forEach((r, i) => {
+            lines.push(`${i + 1}. ${r.marked}${r.complete ? '' : '   (stopped at the length limit)'}`);
+            lines.push(`   fills: ${r.fills.map((f) => JSON.stringify(f)).join(', ')}`);
+          });
+        }
+        process.stdout.write((o.json ? JSON.stringify({ text: o.text, ...out }, null, 2) : lines.join('\n')) + '\n');
+      } finally {
+        model.dispose();
+      }
+    });
+}

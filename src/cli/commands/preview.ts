@@ -1,0 +1,31 @@
+/** `cefrlab preview`: show stored ILM examples (src/ilm/preview.ts). */
+import type { Command } from 'commander';
+import { UserError } from '../../runtime/errors';
+import { ExampleStore } from '../../ilm/store';
+import { formatPreview, sampleExamples } from '../../ilm/preview';
+
+function integer(name: string, min: number) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value.trim()) || Number(value) < min) throw new UserError(`${name} must be a whole number >= ${min}, got "${value}". Fix: e.g. ${name} 5`);
+    return Number(value);
+  };
+}
+
+export function registerPreview(program: Command): void {
+  program
+    .command('preview')
+    .description('Show examples of an example store: the text with masked spans marked and typed, the context with its blanks, the answers and the token sequence with target types')
+    .argument('<file>', 'example store: OUT_DIR/<split> written by `cefrlab examples`, or the examples.bin inside it')
+    .option('--n <n>', 'how many examples to show', integer('--n', 1), 5)
+    .option('--seed <n>', 'seed of the random choice of examples', integer('--seed', 0), 0)
+    .action((file: string, o: { n: number; seed: number }) => {
+      const store = ExampleStore.open(file);
+      try {
+        const h = store.header;
+        process.stdout.write(`${store.file}: task ${h.task}, split ${h.split}, mask ${h.masking.mask}, seq-len ${h.seqLen}, ${h.counts.documents} documents, ${h.counts.examples} examples, seed ${h.seed}\n\n`);
+        for (const p of sampleExamples(store, o.n, o.seed)) process.stdout.write(formatPreview(p) + '\n\n');
+      } finally {
+        store.close();
+      }
+    });
+}

@@ -1,0 +1,75 @@
+/** `cefrlab train`: train (or resume) an ILM model on an example store (src/train/experiment.ts). */
+import type { Command } from 'commander';
+import { UserError } from '../../runtime/errors';
+import { PRESETS } from '../../model/config';
+import { TRAIN_DEFAULTS, trainExperiment } from '../../train/experiment';
+
+function integer(name: string, min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\s*\d+\s*$/.test(value) || n < min) throw new UserError(`${name} must be a whole number of at least ${min}, got "${value}". Fix: e.g. ${name} ${Math.max(min, 1)}`);
+    return n;
+  };
+}
+
+function decimal(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new UserError(`${name} must be a non-negative number, got "${value}". Fix: e.g. ${name} 5e-5`);
+    return n;
+  };
+}
+
+interface TrainCli {
+  model: string; init?: string; seed: number; trainTag: string; evalTag: string; eval: boolean; evalMaxExamples: number;
+  batchSize: number; accum: number; lr: number; warmupSteps: number; weightDecay: number; clip: number; seqLen?: number;
+  epochs?: number; maxSteps?: number; evalEverySteps?: number; checkpointEverySteps?: number; patience?: number;
+  minimalSupervision: boolean; restart: boolean; json: boolean;
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .argument('<EXP_DIR>', 'experiment directory: checkpoints/{last,best}, metrics.jsonl, TensorBoard event files and manifest.json go here')
+    .argument('<EXAMPLES_DIR>', 'directory written by `cefrlab examples` holding the training and evaluation example sets')
+    .description(
+      'Train an infilling GPT-2 (ILM) model: loss = infill mean + context mean, AdamW, gradient clipping and accumulation. ' +
+        'An epoch is one pass over the training EXAMPLES (the reference counted documents). Evaluates every N steps on a fixed ' +
+        'seeded sample of the evaluation set, keeps the best checkpoint (lowest infill loss) and the last one. Run the same ' +
+        'command again after an interruption to resume: the final weights equal those of an uninterrupted run, byte for byte. ' +
+        'View the logs with `tensorboard --logdir experiments`.',
+    )
+    .option('--model <preset>', `architecture preset: ${Object.keys(PRESETS).join(', ')} (gpt2 is the 124M model of the reference; tiny and small train on a CPU in minutes)`, TRAIN_DEFAULTS.model)
+    .option('--init <dir>', 'start from real GPT-2 weights in a local Hugging Face directory (config.json and model.safetensors); the seven ILM token rows are added, drawn N(0, 0.02)')
+    .option('--seed <n>', 'seed of initialisation, data order, dropout and the evaluation sample; same seed, same weights', integer('--seed', 0), TRAIN_DEFAULTS.seed)
+    .option('--train-tag <name>', 'training example set: EXAMPLES_DIR/<name>', TRAIN_DEFAULTS.trainTag)
+    .option('--eval-tag <name>', 'evaluation example set: EXAMPLES_DIR/<name>', TRAIN_DEFAULTS.evalTag)
+    .option('--no-eval', 'train without evaluation (no best checkpoint, no early stopping)')
+    .option('--eval-max-examples <n>', 'evaluate on at most n examples, a fixed seeded sample of the evaluation set (0: all)', integer('--eval-max-examples', 0), TRAIN_DEFAULTS.evalMaxExamples)
+    .option('--batch-size <n>', 'examples per micro-batch', integer('--batch-size', 1), TRAIN_DEFAULTS.batchSize)
+    .option('--accum <n>', 'micro-batches per optimizer step (gradient accumulation); examples per step = batch size x accum', integer('--accum', 1), TRAIN_DEFAULTS.accum)
+    .option('--lr <x>', 'AdamW learning rate (betas 0.9/0.999, eps 1e-8)', decimal('--lr'), TRAIN_DEFAULTS.lr)
+    .option('--warmup-steps <n>', 'linear learning-rate warmup over n steps (0: constant rate, as the reference)', integer('--warmup-steps', 0), TRAIN_DEFAULTS.warmupSteps)
+    .option('--weight-decay <x>', 'AdamW decoupled weight decay; never applied to biases and layer norms', decimal('--weight-decay'), TRAIN_DEFAULTS.weightDecay)
+    .option('--clip <x>', 'clip gradients to this global L2 norm (0: no clipping)', decimal('--clip'), TRAIN_DEFAULTS.clip)
+    .option('--seq-len <n>', 'cut or pad examples to n tokens (default: the length they were built with, 256 unless `examples --seq-len` said otherwise)', integer('--seq-len', 2))
+    .option('--epochs <n>', 'stop after n passes over the training examples (default 1 when --max-steps is not given)', integer('--epochs', 1))
+    .option('--max-steps <n>', 'stop after n optimizer steps (with --epochs too, whichever comes first)', integer('--max-steps', 1))
+    .option('--eval-every-steps <n>', 'evaluate every n optimizer steps (default: once per epoch)', integer('--eval-every-steps', 1))
+    .option('--checkpoint-every-steps <n>', 'write checkpoints/last every n steps (default: at every evaluation, and at the end)', integer('--checkpoint-every-steps', 1))
+    .option('--patience <n>', 'stop early after n evaluations without a lower infill loss (default: never)', integer('--patience', 1))
+    .option('--minimal-supervision', 'train on the infill loss alone (no context loss)', false)
+    .option('--restart', 'delete the experiment\'s checkpoints and logs and start again instead of resuming', false)
+    .option('--json', 'print the result as JSON', false)
+    .action(async (expDir: string, examplesDir: string, o: TrainCli) => {
+      const result = await trainExperiment(expDir, examplesDir, {
+        model: o.model, init: o.init, seed: o.seed, trainTag: o.trainTag, evalTag: o.eval === false ? null : o.evalTag,
+        evalMaxExamples: o.evalMaxExamples, batchSize: o.batchSize, accum: o.accum, lr: o.lr, warmupSteps: o.warmupSteps,
+        weightDecay: o.weightDecay, clip: o.clip, seqLen: o.seqLen, epochs: o.epochs, maxSteps: o.maxSteps,
+        evalEverySteps: o.evalEverySteps, checkpointEverySteps: o.checkpointEverySteps, patience: o.patience,
+        minimalSupervision: o.minimalSupervision, restart: o.restart,
+        log: o.json ? (line) => process.stderr.write(line + '\n') : undefined,
+      });
+      if (o.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+    });
+}

@@ -1,0 +1,116 @@
+/**
+ * Evaluation and comparison of experiments on example sets: what `cefrlab eval` and `cefrlab compare` (and the
+ * evaluation notebook) call. Models come from EXP_DIR/checkpoints/best (else last); test sets are
+ * EXAMPLES_DIR/<tag> plus, for `eval`, the single-mask-type sets built from the same split.
+ */
+import * as path from 'node:path';
+import { loadModel } from '../model/checkpoint';
+import { initBackend } from '../runtime/backend';
+import { resolveModelDir } from '../train/checkpoint';
+import { evalSample } from '../train/data';
+import { openExamples, singleTypeSets } from '../train/examples';
+import { experimentLevel } from '../train/experiment';
+import { EvalMetrics, evaluateModel } from './eval';
+import { Comparison, ModelEntry, TestEntry, compareModels } from './compare';
+
+export interface EvalOptions {
+  tag?: string;
+  /** At most this many examples per set (a seeded sample); 0 for all. */
+  maxExamples?: number;
+  seed?: number;
+  batchSize?: number;
+}
+
+export interface ExperimentEval {
+  expDir: string;
+  modelDir: string;
+  examplesDir: string;
+  tag: string;
+  seed: number;
+  maxExamples: number;
+  overall: EvalMetrics;
+  /** Per mask type, from the single-type sets present (empty when none were built). */
+  perMaskType: Array<{ mask: string; set: string; metrics: EvalMetrics }>;
+}
+
+export async function evaluateExperiment(expDir: string, examplesDir: string, opts: EvalOptions = {}): Promise<ExperimentEval> {
+  await initBackend();
+  const tag = opts.tag ?? 'test';
+  const seed = opts.seed ?? 0;
+  const maxExamples = opts.maxExamples ?? 1000;
+  const batchSize = opts.batchSize ?? 8;
+  const modelDir = resolveModelDir(expDir);
+  const model = loadModel(modelDir);
+  try {
+    const run = async (name: string) => {
+      const set = openExamples(examplesDir, name);
+      return evaluateModel(model, set.source, evalSample(seed, set.source.count, maxExamples), { batchSize });
+    };
+    const overall = await run(tag);
+    const perMaskType = [];
+    for (const s of singleTypeSets(examplesDir, tag)) perMaskType.push({ mask: s.mask, set: s.name, metrics: await run(s.name) });
+    return { expDir, modelDir, examplesDir, tag, seed, maxExamples, overall, perMaskType };
+  } finally {
+    model.dispose();
+  }
+}
+
+const num = (x: number | null, digits: number) => (x === null ? '-' : x.toFixed(digits));
+
+/** The printed table of `cefrlab eval`. */
+export function evalTable(r: ExperimentEval): string {
+  const rows: Array<[string, EvalMetrics]> = [[`${r.tag} (hierarchical)`, r.overall], ...r.perMaskType.map((p) => [`${p.set} (${p.mask})`, p.metrics] as [string, EvalMetrics])];
+  const w = Math.max(22, ...rows.map(([n]) => n.length));
+  const head = `${'set'.padEnd(w)}  examples  ${['context', 'infill', 'infill text'].map((g) => `${g} loss / ppl / tokens`.padStart(30)).join('')}`;
+  const lines = [`Model ${r.modelDir} on ${r.examplesDir}`, head];
+  for (const [name, m] of rows) {
+    const g = (x: EvalMetrics['context']) => `${num(x.loss, 4)} / ${num(x.perplexity, 2)} / ${x.tokens}`.padStart(30);
+    lines.push(`${name.padEnd(w)}  ${String(m.examples).padStart(8)}  ${g(m.context)}${g(m.infill)}${g(m.infillTextOnly)}`);
+  }
+  lines.push(`Headline: infill-text-only perplexity ${num(r.overall.infillTextOnly.perplexity, 2)}`);
+  return lines.join('\n');
+}
+
+const LEVEL_IN_NAME = /(?:^|[^a-z0-9])(a1|a2|b1|b2|c1|c2)(?:[^a-z0-9]|$)/i;
+
+/** "label=path" or "path"; the label defaults to the level (or the directory name). */
+function splitLabel(arg: string): { label: string | null; dir: string } {
+  const eq = arg.indexOf('=');
+  return eq > 0 ? { label: arg.slice(0, eq), dir: arg.slice(eq + 1) } : { label: null, dir: arg };
+}
+
+const LEVEL_LABEL = /^(a1|a2|b1|b2|c1|c2)$/i;
+
+/**
+ * A model's level. A label that is a CEFR level (B1=EXP_DIR) or "general"/"all" says it; otherwise the
+ * training manifest (level "all" is the general model), else a level in the directory name.
+ */
+export function modelEntry(arg: string): ModelEntry {
+  const { label, dir } = splitLabel(arg);
+  if (label && LEVEL_LABEL.test(label)) return { label, dir, level: label.toUpperCase() };
+  if (label && /^(general|all)$/i.test(label)) return { label, dir, level: null };
+  const recorded = experimentLevel(dir);
+  const named = LEVEL_IN_NAME.exec(path.basename(path.resolve(dir)))?.[1]?.toUpperCase() ?? null;
+  const level = recorded === 'all' ? null : recorded ?? named ?? null;
+  return { label: label ?? (level ?? (recorded === 'all' ? 'general' : path.basename(path.resolve(dir)))), dir, level };
+}
+
+/** A test set's level: a CEFR-level label, else its prepare manifest, else a level in the directory name. */
+function testLevel(label: string | null, recorded: string | null | undefined, dir: string): string | null {
+  if (label && LEVEL_LABEL.test(label)) return label.toUpperCase();
+  if (recorded !== undefined) return recorded;
+  return LEVEL_IN_NAME.exec(path.basename(path.resolve(dir)))?.[1]?.toUpperCase() ?? null;
+}
+
+export async function compareExperiments(models: string[], tests: string[], opts: EvalOptions & { onCell?: (model: string, test: string, m: EvalMetrics) => void } = {}): Promise<Comparison> {
+  await initBackend();
+  const tag = opts.tag ?? 'test';
+  const entries = models.map(modelEntry);
+  const testEntries: TestEntry[] = tests.map((arg) => {
+    const { label, dir } = splitLabel(arg);
+    const set = openExamples(dir, tag);
+    const level = testLevel(label, set.level, dir);
+    return { label: label ?? level ?? 'all levels', level, source: set.source };
+  });
+  return compareModels(entries, testEntries, { maxExamples: opts.maxExamples ?? 1000, batchSize: opts.batchSize ?? 8, seed: opts.seed ?? 0, onCell: opts.onCell });
+}

@@ -1,0 +1,133 @@
+/**
+ * Small building blocks for showing infilling to people (notebook 05): learner sentences with one word
+ * blanked, the fills of several models side by side, and the harness results as figures.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { GPT2 } from '../model/gpt2';
+import { checkpointsDir } from '../train/checkpoint';
+import type { Figure } from '../plot/figure';
+import { CEFR_COLORS } from '../plot/charts';
+import { CEFR_LEVELS, parseCefr } from '../corpus/cefr';
+import { paragraphSpans, sentenceSpans } from '../ilm/units';
+import { Rng } from '../runtime/rng';
+import { maskWords } from './evalmask';
+import type { HarnessReport, HarnessText } from './harness';
+import { infill, type InfillOptions } from './infill';
+
+export interface ExperimentEntry {
+  name: string;
+  dir: string;
+  /**
+   * The CEFR level it was trained on, "all" for a general model: from the manifest when it says, else from
+   * the directory name as notebook 03 names them ("general", "A1" .. "C2"); null if neither tells.
+   */
+  level: string | null;
+}
+
+/**
+ * The level recorded in an experiment's manifest (`data.level`, as `experimentLevel` in src/train/experiment.ts
+ * reads it). Read here directly so that inference does not load the training loop and its native kernels.
+ */
+function manifestLevel(dir: string): string | null {
+  try {
+    const level = (JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { data?: { level?: string } }).data?.level;
+    return level && level !== 'unknown' ? level : null;
+  } catch {
+    return null;
+  }
+}
+
+function levelFromName(name: string): string | null {
+  if (name === 'general') return 'all';
+  return parseCefr(name) !== null && /^[abc][12]$/i.test(name) ? name.toUpperCase() : null;
+}
+
+/** The trained experiments directly under `root` (those with checkpoints/best or checkpoints/last), by name. */
+export function listExperiments(root: string): ExperimentEntry[] {
+  if (!fs.existsSync(root)) return [];
+  return fs
+    .readdirSync(root, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => path.join(root, d.name))
+    .filter((dir) => ['best', 'last'].some((c) => fs.existsSync(path.join(checkpointsDir(dir), c, 'model.safetensors'))))
+    .map((dir) => ({ name: path.basename(dir), dir, level: manifestLevel(dir) ?? levelFromName(path.basename(dir)) }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export interface BlankedSentence {
+  id: string;
+  level: string | null;
+  /** The sentence with one word written as [MASK]. */
+  blanked: string;
+  /** The word that was there (with the space before it). */
+  original: string;
+}
+
+/**
+ * Up to `perLevel` sentences of each CEFR level, each with one word blanked: from each text in order, its
+ * first sentence with at least `minWords` words (sentences as the ILM masking finds them). Seeded.
+ */
+export function blankedSentences(texts: HarnessText[], perLevel: number, seed = 0, minWords = 6): BlankedSentence[] {
+  const out: BlankedSentence[] = [];
+  const taken = new Map<string | null, number>();
+  texts.forEach((t, i) => {
+    if ((taken.get(t.level) ?? 0) >= perLevel) return;
+    for (const [ps, pe] of paragraphSpans(t.text)) {
+      const sentence = sentenceSpans(t.text, ps, pe)
+        .map(([s, e]) => t.text.slice(s, e))
+        .find((s) => s.split(/\s+/).length >= minWords);
+      if (!sentence) continue;
+      const masked = maskWords(sentence, 1, Rng.derive(seed, 'showcase', i));
+      if (!masked) continue;
+      const { start, end, original } = masked.spans[0];
+      const lead = original.startsWith(' ') ? ' ' : '';
+      out.push({ id: t.id, level: t.level, blanked: `${sentence.slice(0, start)}${lead}[MASK]${sentence.slice(end)}`, original });
+      taken.set(t.level, (taken.get(t.level) ?? 0) + 1);
+      return;
+    }
+  });
+  const order = (l: string | null) => (l === null ? 99 : CEFR_LEVELS.indexOf(l as (typeof CEFR_LEVELS)[number]));
+  return out.sort((a, b) => order(a.level) - order(b.level));
+}
+
+/** One row per model: its fills of `text` (the same seed for every model). */
+export async function fillSideBySide(models: Array<{ name: string; model: GPT2 }>, text: string, options: InfillOptions = {}): Promise<Array<{ model: string; fills: string[]; marked: string[] }>> {
+  const rows: Array<{ model: string; fills: string[]; marked: string[] }> = [];
+  for (const { name, model } of models) {
+    const results = await infill(model, text, { ...options, rng: undefined });
+    rows.push({ model: name, fills: results.map((r) => r.fills.join(' | ')), marked: results.map((r) => r.marked) });
+  }
+  return rows;
+}
+
+export type HarnessMetric = 'perplexity' | 'meanLogProb' | 'exactMatch' | 'meanRank';
+
+const METRIC_TITLES: Record<HarnessMetric, string> = {
+  perplexity: 'perplexity of the original span (lower is better)',
+  meanLogProb: 'mean log-probability per token (higher is better)',
+  exactMatch: 'exact-match rate of sampled fills',
+  meanRank: 'rank of the original among the samples (1 is best)',
+};
+
+/** Grouped bars: one group per CEFR level (and "all"), one bar per model. */
+export function harnessFigure(report: HarnessReport, metric: HarnessMetric = 'perplexity'): Figure {
+  const labels = Object.keys(report.summary);
+  const levels = [...new Set(labels.flatMap((l) => Object.keys(report.summary[l].byLevel)))].sort();
+  const groups = [...levels, 'all'];
+  return {
+    data: labels.map((label) => {
+      const s = report.summary[label];
+      const y = groups.map((g) => (g === 'all' ? s.overall : s.byLevel[g])?.[metric] ?? null);
+      return { type: 'bar', name: label, x: groups, y, text: y.map((v) => (v === null ? '' : v.toPrecision(3))), textposition: 'auto' };
+    }),
+    layout: {
+      barmode: 'group',
+      title: { text: METRIC_TITLES[metric] },
+      xaxis: { title: { text: 'CEFR level' } },
+      yaxis: { title: { text: metric }, ...(metric === 'perplexity' ? { type: 'log' } : {}) },
+      legend: { orientation: 'h' },
+      colorway: Object.values(CEFR_COLORS),
+    },
+  };
+}

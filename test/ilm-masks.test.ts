@@ -1,0 +1,112 @@
+/** Hierarchical masks and example acceptance (spec section 2) on real learner text. */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { Rng } from '../src/runtime/rng';
+import { limitSpans, sampleHierarchical, sampleSingle, validSpans, type MaskSpan } from '../src/ilm/masks';
+import { documentExamples, emptyStats, type GenerateOptions } from '../src/ilm/generate';
+import { documentUnits } from '../src/ilm/units';
+import { MASK_TYPE_CODE } from '../src/ilm/tokens';
+import { learnerTexts } from './ilm-fixtures';
+
+const OPTS: GenerateOptions = { task: 'ilm', mask: 'hierarchical', p: 0.03, examplesPerDoc: 16, maxRetries: 16, minSpans: null, maxSpans: null, allowDuplicates: false, seqLen: 256, skipIncomplete: false, seed: 0 };
+const T = MASK_TYPE_CODE;
+
+test('p = 1 masks the whole document; a single-sentence document has exactly one sentence mask', () => {
+  const doc = 'My favourite food is pizza because it is delicious.';
+  const u = documentUnits(doc);
+  assert.deepEqual(sampleHierarchical(u, new Rng(1), 1), [{ start: 0, end: doc.length, type: T.document }]);
+  assert.deepEqual(sampleSingle(u, new Rng(1), 'sentence'), [{ start: 0, end: doc.length, type: T.sentence }]);
+  const w = sampleSingle(u, new Rng(5), 'word')[0];
+  assert.ok(u.paragraphs[0].sentences[0].words.some(([a, b]) => a === w.start && b === w.end));
+});
+
+test('every sampled span is a unit of its type, spans are sorted, disjoint and within one sentence', () => {
+  const texts = learnerTexts(60).map((t) => t.text);
+  let masks = 0;
+  for (const text of texts) {
+    const u = documentUnits(text);
+    const paras = new Set(u.paragraphs.map((p) => p.span.join()));
+    const sents = u.paragraphs.flatMap((p) => p.sentences);
+    const sentSet = new Set(sents.map((s) => s.span.join()));
+    const wordStarts = new Set(sents.flatMap((s) => s.words.map((w) => w[0])));
+    const wordEnds = new Set(sents.flatMap((s) => s.words.map((w) => w[1])));
+    const wordSet = new Set(sents.flatMap((s) => s.words.map((w) => w.join())));
+    const rng = new Rng(42);
+    for (let k = 0; k < 30; k++) {
+      const spans = sampleHierarchical(u, rng, 0.1);
+      masks++;
+      assert.ok(validSpans(spans, text.length));
+      for (const s of spans) {
+        const key = `${s.start},${s.end}`;
+        if (s.type === T.document) assert.deepEqual([s.start, s.end, spans.length], [0, text.length, 1]);
+        else if (s.type === T.paragraph) assert.ok(paras.has(key));
+        else if (s.type === T.sentence) assert.ok(sentSet.has(key));
+        else if (s.type === T.word) assert.ok(wordSet.has(key));
+        else {
+          assert.ok(wordStarts.has(s.start) && wordEnds.has(s.end));
+          const inside = sents.find((x) => x.span[0] <= s.start && s.end <= x.span[1]);
+          assert.ok(inside, `ngram ${JSON.stringify(text.slice(s.start, s.end))} crosses a sentence boundary`);
+          const n = inside.words.filter((w) => w[0] >= s.start && w[1] <= s.end).length;
+          assert.ok(n >= 1 && n <= 8, `ngram of ${n} words`);
+        }
+      }
+    }
+  }
+  assert.equal(masks, 1800);
+});
+
+test('each level is masked with probability p (document level: 3 % of draws)', () => {
+  const u = documentUnits(learnerTexts(1)[0].text);
+  const rng = new Rng(7);
+  let docs = 0;
+  const N = 20000;
+  for (let i = 0; i < N; i++) if (sampleHierarchical(u, rng, 0.03)[0]?.type === T.document) docs++;
+  // binomial sd = sqrt(N p (1-p)) = 24; allow 4 sd
+  assert.ok(Math.abs(docs - 0.03 * N) < 100, `document masks ${docs} of ${N}`);
+});
+
+test('a mask cut to maxSpans keeps a subset in left-to-right order (reference defect fixed)', () => {
+  const spans: MaskSpan[] = Array.from({ length: 10 }, (_, i) => ({ start: 10 * i, end: 10 * i + 5, type: T.word }));
+  for (let seed = 0; seed < 50; seed++) {
+    const kept = limitSpans(spans, 3, new Rng(seed));
+    assert.equal(kept.length, 3);
+    assert.ok(kept[0].start < kept[1].start && kept[1].start < kept[2].start);
+    assert.ok(kept.every((k) => spans.includes(k)));
+  }
+});
+
+test('tiny p gives one empty mask per document; the other 15 slots fail 16 times each as duplicates', () => {
+  const text = learnerTexts(3)[2].text;
+  const stats = emptyStats(16);
+  const r = documentExamples(text, 0, { ...OPTS, p: 1e-12 }, stats);
+  assert.deepEqual(r.examples, [[]]);
+  assert.equal(stats.failures.duplicate, 15 * 16);
+  assert.equal(stats.examples, 1);
+});
+
+test('min-spans, max-spans and single-type limits: at most one example per sentence of a document', () => {
+  const text = 'I like football. My brother likes tennis. We play every Sunday.';
+  const stats = emptyStats(16);
+  const r = documentExamples(text, 3, { ...OPTS, mask: 'sentence' }, stats);
+  assert.equal(r.examples.length, 3);
+  assert.deepEqual(r.examples.map((e) => text.slice(e[0].start, e[0].end)).sort(), ['I like football.', 'My brother likes tennis.', 'We play every Sunday.']);
+  const limited = documentExamples(learnerTexts(1)[0].text, 1, { ...OPTS, p: 0.3, minSpans: 2, maxSpans: 2 }, emptyStats(16));
+  assert.ok(limited.examples.length > 0 && limited.examples.every((e) => e.length === 2 && e[0].end <= e[1].start));
+});
+
+test('character mask rate on the embedded learner data is near the spec\'s 14-16 %', () => {
+  const stats = emptyStats(16);
+  learnerTexts(250).forEach((t, i) => documentExamples(t.text, i, OPTS, stats));
+  const rate = stats.maskedChars / stats.exampleChars;
+  assert.ok(rate > 0.12 && rate < 0.17, `char mask rate ${rate}`);
+  assert.ok(stats.examples / stats.documents > 15.5, `examples per document ${stats.examples / stats.documents}`);
+});
+
+test('the same document, index and seed give the same examples; another index gives others', () => {
+  const text = learnerTexts(5)[4].text;
+  const a = documentExamples(text, 11, OPTS);
+  const b = documentExamples(text, 11, OPTS);
+  const c = documentExamples(text, 12, OPTS);
+  assert.deepEqual(a, b);
+  assert.notDeepEqual(a.examples, c.examples);
+});

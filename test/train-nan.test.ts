@@ -1,0 +1,61 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { train, TrainingDivergedError } from '../src/train/loop';
+import { MemorySource } from '../src/train/data';
+import { PRESETS } from '../src/model/config';
+import { loadCheckpoint } from '../src/train/checkpoint';
+import { readMetrics } from '../src/train/metrics';
+
+const T = 12;
+const rows = Array.from({ length: 16 }, (_, r) => ({
+  tokens: Int32Array.from({ length: T }, (_, i) => (r * 5 + i * 7) % 64),
+  types: Uint8Array.from({ length: T }, (_, i) => (i < 6 ? 1 : 4)),
+}));
+const config = { ...PRESETS.tiny, vocab_size: 64, n_positions: 16, n_layer: 1, n_embd: 32, n_head: 2 };
+const base = {
+  model: 'tiny', config, seed: 0, batchSize: 4, accum: 1, warmupSteps: 0, weightDecay: 0, clip: 1,
+  maxSteps: 20, evalMaxExamples: 4, minimalSupervision: false, log: () => {},
+};
+
+test('a loss that becomes NaN stops training with advice and keeps the last good checkpoint', async () => {
+  const exp = fs.mkdtempSync(path.join(os.tmpdir(), 'nan-'));
+  // An absurd learning rate: the first update is finite, the weights then overflow float32.
+  let error: unknown = null;
+  try {
+    await train(exp, { train: new MemorySource(T, rows), eval: null }, { ...base, lr: 1e36, checkpointEverySteps: 1 });
+  } catch (err) {
+    error = err;
+  }
+  assert.ok(error instanceof TrainingDivergedError, `expected a TrainingDivergedError, got ${error}`);
+  const message = (error as Error).message;
+  assert.match(message, /is (NaN|Infinity)/);
+  assert.match(message, /--lr, now 1e\+36/);
+  assert.match(message, /--clip/);
+  const last = path.join(exp, 'checkpoints', 'last');
+  const { model, state } = loadCheckpoint(last);
+  assert.ok(state.step >= 1);
+  assert.match(message, new RegExp(`last good checkpoint \\(step ${state.step}\\)`));
+  for (const v of model.weights.values()) assert.ok(v.dataSync().every(Number.isFinite), 'the kept checkpoint holds finite weights');
+  model.dispose();
+  const records = readMetrics(path.join(exp, 'metrics.jsonl'));
+  assert.equal(records[records.length - 1].diverged, 1);
+  assert.equal(records[records.length - 1].step, state.step + 1);
+});
+
+test('bad options are refused with the option named', async () => {
+  const exp = fs.mkdtempSync(path.join(os.tmpdir(), 'opts-'));
+  await assert.rejects(train(exp, { train: new MemorySource(T, rows), eval: null }, { ...base, lr: 1e-3, batchSize: 0 }), /--batch-size must be a positive integer/);
+  await assert.rejects(train(exp, { train: new MemorySource(T, rows), eval: null }, { ...base, lr: -1 }), /--lr must be a positive number/);
+});
+
+test('resuming with different settings is refused, naming them', async () => {
+  const exp = fs.mkdtempSync(path.join(os.tmpdir(), 'fp-'));
+  await train(exp, { train: new MemorySource(T, rows), eval: null }, { ...base, lr: 1e-3, maxSteps: 1 });
+  await assert.rejects(
+    train(exp, { train: new MemorySource(T, rows), eval: null }, { ...base, lr: 2e-3, maxSteps: 2 }),
+    /started with different settings: lr \(checkpoint 0\.001, now 0\.002\).*Fix/,
+  );
+});
