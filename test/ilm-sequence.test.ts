@@ -70,3 +70,13 @@ test('character spans map onto tokens in non-ASCII text (multi-byte and surrogat
     assert.equal(decodeTokens(tok.ids.slice(a, b)), ' ' + word, word);
   }
 });
+
+test('decoding is a pure function: ids ending inside a character do not change the next decode', () => {
+  const ids = encodeText('café ☕ naïve');
+  const fresh = decodeTokens(encodeText('hello there'));
+  // Cut inside the multi-byte "☕": its bytes span several byte-level tokens.
+  const cut = ids.slice(0, ids.length - 3);
+  decodeTokens(cut);
+  assert.equal(decodeTokens(encodeText('hello there')), fresh);
+  assert.equal(decodeTokens(ids), 'café ☕ naïve');
+});

@@ -68,13 +68,12 @@ test('whole-model gradients on wasm equal the cpu backend’s for every weight',
   for (const backend of ['wasm', 'cpu']) {
     assert.ok(await tf.setBackend(backend));
     const model = loadModel(FIXTURE);
-    const out = tf.tidy(() => {
+    const byName = new Map<string, Float32Array>();
+    tf.tidy(() => {
       const { grads } = tf.variableGrads(() => lossOf(model, tf.tensor2d(TOKENS, [2, 12], 'int32')));
-      const byName = new Map<string, Float32Array>();
       for (const [name, v] of model.weights) byName.set(name, grads[v.name].dataSync() as Float32Array);
-      return byName;
     });
-    results.push(out);
+    results.push(byName);
     model.dispose();
   }
   assert.equal(results[0].size, 2 + 12 * 2 + 2);
@@ -181,6 +180,9 @@ test('gatherRows: projecting only selected positions gives those rows of the log
     const h = tf.reshape(model.hidden(tokens), [24, 16]) as tf.Tensor2D;
     const part = model.project(gatherRows(h, tf.tensor1d(keep, 'int32'))).arraySync();
     keep.forEach((p, i) => assert.ok(maxDiff(part[i], full[p]) < 1e-5, `row ${p}`));
+    const at = model.logitsAt(tokens, keep).arraySync();
+    keep.forEach((p, i) => assert.ok(maxDiff(at[i], full[p]) < 1e-5, `logitsAt row ${p}`));
+    assert.throws(() => model.logitsAt(tokens, [24]), /position 24 outside/);
     // Reference gradients: the same loss on cpu, where tf.gather has its own gradient.
     assert.ok(await tf.setBackend('cpu'));
     const cpuModel = loadModel(FIXTURE);

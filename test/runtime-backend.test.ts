@@ -77,12 +77,26 @@ test('a forced backend that cannot load is an error naming it, not a silent fall
   }
 });
 
+test('native kernels follow the backend and CEFRLAB_NATIVE=0 turns them off', () => {
+  const on = JSON.parse(chooseIn({ CEFRLAB_BACKEND: 'wasm' }).out);
+  const off = JSON.parse(chooseIn({ CEFRLAB_BACKEND: 'wasm', CEFRLAB_NATIVE: '0' }).out);
+  assert.equal(off.native.active, false);
+  if (on.native.loaded) {
+    assert.equal(on.native.active, true);
+    assert.equal(on.native.backend, 'wasm');
+    assert.ok(on.native.kernels.includes('BatchMatMul'));
+  } else {
+    assert.match(on.native.reason, /\S/);
+  }
+});
+
 test('cefrlab doctor reports the backend that runs and why', () => {
   const run = spawnSync(process.execPath, ['bin/cefrlab.js', 'doctor', '--json'], { cwd: root, encoding: 'utf8', env: { ...process.env, CEFRLAB_BACKEND: 'cpu' } });
   assert.equal(run.status, 0, run.stderr);
   const report = JSON.parse(run.stdout);
   assert.equal(report.backend.choice, 'cpu');
-  assert.match(report.backendLine, /^cpu \[forced by CEFRLAB_BACKEND\]/);
+  assert.match(report.backendLine, report.backend.native.active ? /^cpu \+ OpenBLAS kernels \[forced by CEFRLAB_BACKEND\]/ : /^cpu \[forced by CEFRLAB_BACKEND\]/);
+  assert.equal(typeof report.backend.native.reason, 'string');
   assert.equal(report.data.defaultCsvExists, true);
   assert.equal(typeof report.gpu.visible, 'boolean');
 });

@@ -18,17 +18,18 @@ export function buildProgram(): Command {
     .description('CEFR Lab: learner corpora, infilling language models and CEFR assessment')
     .showHelpAfterError()
     .exitOverride();
+  // In the order of the guide's pipeline, so `--help` reads as a table of contents.
   registerDoctor(program);
-  registerRunNotebooks(program);
-  registerInfill(program);
-  registerInteractive(program);
-  registerIlmEval(program);
   registerPrepare(program);
+  registerExamples(program);
+  registerPreview(program);
   registerTrain(program);
   registerEval(program);
   registerCompare(program);
-  registerExamples(program);
-  registerPreview(program);
+  registerInfill(program);
+  registerInteractive(program);
+  registerIlmEval(program);
+  registerRunNotebooks(program);
   // Each command module registers itself here (one line per command).
   return program;
 }

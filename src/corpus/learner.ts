@@ -154,7 +154,7 @@ class Builder {
 const isSpace = (b: number) => b === 0x20 || b === 0x09 || b === 0x0d || b === 0x0a;
 
 /** Scratch result of `label` (no allocation on the common path). */
-const labelAt = { buf: Buffer.alloc(0), s: 0, e: 0 };
+const labelAt = { buf: Buffer.alloc(0) as Buffer, s: 0, e: 0 }; // `as Buffer`: any backing store (also under the notebook kernel's older @types/node)
 
 /**
  * Field `col` of `rec` trimmed and unescaped, as a byte range. Plain ASCII-bounded fields are returned in

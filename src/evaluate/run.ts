@@ -61,10 +61,10 @@ const num = (x: number | null, digits: number) => (x === null ? '-' : x.toFixed(
 export function evalTable(r: ExperimentEval): string {
   const rows: Array<[string, EvalMetrics]> = [[`${r.tag} (hierarchical)`, r.overall], ...r.perMaskType.map((p) => [`${p.set} (${p.mask})`, p.metrics] as [string, EvalMetrics])];
   const w = Math.max(22, ...rows.map(([n]) => n.length));
-  const head = `${'set'.padEnd(w)}  examples  ${['context', 'infill', 'infill text'].map((g) => `${g} loss / ppl / tokens`.padStart(30)).join('')}`;
+  const head = `${'set'.padEnd(w)}  examples  ${['context', 'infill', 'infill text'].map((g) => `${g} loss / ppl / tokens`.padStart(34)).join('')}`;
   const lines = [`Model ${r.modelDir} on ${r.examplesDir}`, head];
   for (const [name, m] of rows) {
-    const g = (x: EvalMetrics['context']) => `${num(x.loss, 4)} / ${num(x.perplexity, 2)} / ${x.tokens}`.padStart(30);
+    const g = (x: EvalMetrics['context']) => `${num(x.loss, 4)} / ${num(x.perplexity, 2)} / ${x.tokens}`.padStart(34);
     lines.push(`${name.padEnd(w)}  ${String(m.examples).padStart(8)}  ${g(m.context)}${g(m.infill)}${g(m.infillTextOnly)}`);
   }
   lines.push(`Headline: infill-text-only perplexity ${num(r.overall.infillTextOnly.perplexity, 2)}`);

@@ -6,6 +6,7 @@
  */
 import { encode as bpeEncode, decode as bpeDecode } from 'gpt-tokenizer/cjs/encoding/r50k_base';
 import bpeRanks from 'gpt-tokenizer/cjs/bpeRanks/r50k_base';
+import { decoder as bpeByteDecoder } from 'gpt-tokenizer/cjs/BytePairEncodingCore';
 
 export const GPT2_VOCAB = 50257;
 export const START_OF_INFILL = 50257;
@@ -47,6 +48,16 @@ export function encodeText(text: string): number[] {
 }
 
 /**
+ * gpt-tokenizer decodes through one shared streaming TextDecoder that it never flushes: ids ending inside a
+ * UTF-8 character leave bytes behind that change the next, unrelated decode. Flushing before and after makes
+ * decoding a pure function; an incomplete character at the end becomes U+FFFD.
+ */
+function decodeBpe(ids: number[]): string {
+  bpeByteDecoder.decode();
+  return bpeDecode(ids) + bpeByteDecoder.decode();
+}
+
+/**
  * Decode ids to text; ILM ids become their names (for display). Runs of BPE ids are decoded together so
  * that characters split across byte-level tokens come back whole.
  */
@@ -59,13 +70,13 @@ export function decodeTokens(ids: ArrayLike<number>): string {
       run.push(id);
       continue;
     }
-    if (run.length) out += bpeDecode(run);
+    if (run.length) out += decodeBpe(run);
     run = [];
     const name = ILM_TOKEN_NAMES[id];
     if (name === undefined) throw new RangeError(`token id ${id} is outside the ILM vocabulary (0..${ILM_VOCAB - 1})`);
     out += name;
   }
-  if (run.length) out += bpeDecode(run);
+  if (run.length) out += decodeBpe(run);
   return out;
 }
 

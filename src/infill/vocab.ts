@@ -2,20 +2,19 @@
  * What inference needs from the ILM vocabulary (src/ilm/tokens.ts), named for its use here: the separator,
  * the end-of-answer token, the blank type tokens, and which ids may appear inside an answer.
  */
-import { decoder as sharedDecoder } from 'gpt-tokenizer/cjs/BytePairEncodingCore';
 import {
   END_OF_INFILL,
   GPT2_VOCAB,
   MASK_TYPE_CODE,
   MASK_TYPES,
   START_OF_INFILL,
-  decodeTokens as ilmDecode,
+  decodeTokens,
   encodeText,
   typeToken,
   type MaskType,
 } from '../ilm/tokens';
 
-export { encodeText };
+export { encodeText, decodeTokens };
 
 /** The kinds of blank, in the order of their type tokens (document .. word). */
 export type BlankType = MaskType;
@@ -39,15 +38,4 @@ export function isPlainTextToken(id: number): boolean {
 /** What an answer may contain: text and the end-of-answer token, never a separator or a blank. */
 export function allowedInAnswer(id: number): boolean {
   return isPlainTextToken(id) || id === END_ID;
-}
-
-/**
- * Token ids to text, as a pure function. gpt-tokenizer 3.0.1 decodes through one shared streaming
- * TextDecoder and never flushes it, so ids ending inside a UTF-8 character leave bytes behind that change the
- * *next* decode (same ids, different text depending on history; sampled fills often end mid-character).
- * Flushing before and after removes that; an incomplete character at the end becomes U+FFFD.
- */
-export function decodeTokens(ids: number[]): string {
-  sharedDecoder.decode();
-  return ilmDecode(ids) + sharedDecoder.decode();
 }

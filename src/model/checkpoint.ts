@@ -4,6 +4,9 @@
  *   config.json          GPT2Config fields ("architectures": ["GPT2LMHeadModel"], "model_type": "gpt2", ...)
  *   model.safetensors    float32 weights by Hugging Face name; lm_head is tied to wte and not stored
  *
+ * In Python (transformers installed): `GPT2LMHeadModel.from_pretrained(dir)` loads such a directory as is; the
+ * tokenizer is GPT-2's with the seven ILM tokens added in order (ids 50257..50263, spec section 3).
+ *
  * Loading accepts the variations found in published GPT-2 files: names with or without the "transformer."
  * prefix, the attention-mask buffers ("attn.bias", "attn.masked_bias"), a stored "lm_head.weight", and a
  * sharded "model.safetensors.index.json".

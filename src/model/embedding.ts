@@ -6,7 +6,8 @@
  * lookup is a scatter-add of the incoming gradient rows into a zero table (rows looked up twice get both
  * contributions), which `tf.scatterND` computes on wasm and cpu alike: it sums updates with duplicate indices.
  * The alternative, a one-hot matrix product, costs N x V x C multiply-adds (as much as the output layer) and
- * an N x V one-hot matrix, so it is not used.
+ * an N x V one-hot matrix. Measured on wasm for N = 2048 rows of a [50264, 256] table
+ * (bench/parity/embedding-grad.ts): scatterND 0.55 s, a scatter-add in JavaScript 0.87 s, one-hot product 169 s.
  */
 import * as tf from '@tensorflow/tfjs';
 

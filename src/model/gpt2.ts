@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../runtime/rng';
 import { UserError } from '../runtime/errors';
 import { GPT2Config, parameterSpecs, countParameters, validateConfig, ParamSpec } from './config';
-import { embeddingLookup } from './embedding';
+import { embeddingLookup, gatherRows } from './embedding';
 import { DropoutStream } from './dropout';
 import { uint32Stream } from './uniform';
 import { geluTanh, layerNorm, linear } from './layers';
@@ -150,6 +150,22 @@ export class GPT2 {
     return tf.tidy(() => {
       const h = this.forward2d(tokens, opts, null);
       return tf.reshape(this.project(h), [B, T, this.config.vocab_size]) as tf.Tensor3D;
+    });
+  }
+
+  /**
+   * Logits [P, V] of selected positions only: `positions` index the flattened [B*T] sequence (b * T + t).
+   * Training needs logits only where a loss is taken; skipping padding, blanks and separators before the
+   * 50k-wide output layer saves that share of its cost, forward and backward. Differentiable on every backend.
+   */
+  logitsAt(tokens: tf.Tensor2D, positions: Int32Array | number[], opts: ForwardOptions = {}): tf.Tensor2D {
+    const [B, T] = tokens.shape;
+    for (const p of positions) {
+      if (!(Number.isInteger(p) && p >= 0 && p < B * T)) throw new Error(`GPT2.logitsAt: position ${p} outside [0, ${B * T})`);
+    }
+    return tf.tidy(() => {
+      const h = this.forward2d(tokens, opts, null);
+      return this.project(gatherRows(h, tf.tensor1d(Int32Array.from(positions), 'int32')));
     });
   }
 

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { enableNativeKernels, NativeKernelsStatus } from './kernels/index';
 
 export type BackendChoice = 'node-gpu' | 'node' | 'wasm' | 'cpu';
 export const BACKEND_ORDER: readonly BackendChoice[] = ['node-gpu', 'node', 'wasm', 'cpu'];
@@ -26,6 +27,8 @@ export interface BackendReport {
   forced: BackendChoice | null;
   attempts: BackendAttempt[];
   tfjsVersion: string;
+  /** The project's OpenBLAS kernels (matmul, softmax, cross-entropy) for the wasm and cpu backends. */
+  native: NativeKernelsStatus;
 }
 
 const PACKAGES: Record<'node-gpu' | 'node', string> = {
@@ -127,7 +130,9 @@ async function choose(forced: BackendChoice | null): Promise<BackendReport> {
     attempts.push(attempt);
     if (attempt.ok) {
       await tf.ready();
-      return { choice, tfBackend: tf.getBackend(), forced, attempts, tfjsVersion: tf.version.tfjs };
+      // On wasm and cpu, OpenBLAS does the matrix products when the addon was built (CEFRLAB_NATIVE=0: off).
+      const native = enableNativeKernels();
+      return { choice, tfBackend: tf.getBackend(), forced, attempts, tfjsVersion: tf.version.tfjs, native };
     }
   }
   const why = attempts.map((a) => `${a.choice}: ${a.reason}`).join('; ');
@@ -138,7 +143,8 @@ async function choose(forced: BackendChoice | null): Promise<BackendReport> {
 export function describeBackend(report: BackendReport): string {
   const skipped = report.attempts.filter((a) => !a.ok).map((a) => `${a.choice}: ${a.reason}`);
   const forced = report.forced ? ' [forced by CEFRLAB_BACKEND]' : '';
-  return `${report.choice}${forced}${skipped.length ? ` (better ones skipped: ${skipped.join('; ')})` : ''}`;
+  const native = report.native.active ? ' + OpenBLAS kernels' : '';
+  return `${report.choice}${native}${forced}${skipped.length ? ` (better ones skipped: ${skipped.join('; ')})` : ''}`;
 }
 
 /** Whether this machine shows an NVIDIA GPU to user space (device nodes or nvidia-smi). */

@@ -6,6 +6,7 @@ import { jupyterStatus, JupyterStatus, KERNEL_NAME } from './jupyter';
 import { versions, Versions } from './versions';
 import { dataDir, defaultCsv, jupyterDir } from './paths';
 import { findChromium } from '../plot/png';
+import { describeNativeKernels } from './kernels/index';
 
 export interface DoctorReport {
   versions: Versions;
@@ -47,6 +48,7 @@ export function formatDoctor(r: DoctorReport): string {
     row('tfjs', `${r.backend.tfjsVersion}; wasm ${p['@tensorflow/tfjs-backend-wasm'] ?? 'missing'}`),
     row('packages', ['gpt-tokenizer', 'csv-parse', 'danfojs-node', 'plotly.js-dist', 'tslab'].map((n) => `${n} ${p[n] ?? 'missing'}`).join(', ')),
     row('backend', r.backendLine),
+    row('native kernels', describeNativeKernels(r.backend.native)),
     row('gpu', `${r.gpu.visible ? 'visible' : 'not visible'} (${r.gpu.how}); ${r.gpu.used ? 'in use' : 'not in use'}`),
     row('jupyter', r.jupyter.found ? `${r.jupyter.detail} via ${r.jupyter.python}` : `${r.jupyter.detail} (apt-get install jupyter-nbconvert python3-nbconvert jupyter-client jupyter-notebook)`),
     row('kernel', `${r.jupyter.kernelName} ${r.jupyter.kernelFound ? 'found' : 'NOT found'} in ${r.jupyter.kernelSpecDir}`),

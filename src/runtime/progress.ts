@@ -21,7 +21,16 @@ function eta(start: number, value: number, total: number): string {
   return s >= 60 ? `${Math.floor(s / 60)}m${Math.round(s % 60)}s` : `${Math.round(s)}s`;
 }
 
-export function progress(label: string, total: number, stream: NodeJS.WriteStream = process.stderr): Progress {
+/** Inside the notebook kernel stderr shows as an alarming red block: progress goes to stdout there. */
+function inNotebookKernel(): boolean {
+  try {
+    return require('tslab/dist/jupyter').lastWriteDisplayData != null;
+  } catch {
+    return false;
+  }
+}
+
+export function progress(label: string, total: number, stream: NodeJS.WriteStream = inNotebookKernel() ? process.stdout : process.stderr): Progress {
   if (process.env.CEFRLAB_QUIET === '1') return { update() {}, stop() {} };
   const start = Date.now();
   if (stream.isTTY) {

@@ -68,7 +68,7 @@ export function weightedCrossEntropyNative(logits2d: tf.Tensor2D, targets: Int32
     nll.dispose();
     return loss as tf.Scalar;
   }
-  const f = tf.customGrad((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  const f = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
     const attrs = { targets, weights, withGrad: true } as unknown as tf.NamedAttrMap;
     const [loss, , grad] = engine.runKernel(CROSS_ENTROPY, { logits: x }, attrs) as unknown as tf.Tensor[];
     save([grad]);
@@ -80,7 +80,7 @@ export function weightedCrossEntropyNative(logits2d: tf.Tensor2D, targets: Int32
         return scale === 1 ? tf.clone(saved[0]) : tf.mul(saved[0], scale);
       },
     };
-  });
+  }) as unknown as Parameters<typeof tf.customGrad<tf.Scalar>>[0]);
   return f(logits2d) as tf.Scalar;
 }
 

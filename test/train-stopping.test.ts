@@ -59,3 +59,34 @@ test('resuming with different settings is refused, naming them', async () => {
     /started with different settings: lr \(checkpoint 0\.001, now 0\.002\).*Fix/,
   );
 });
+
+test('patience stops after that many evaluations without a lower infill loss', async () => {
+  const exp = fs.mkdtempSync(path.join(os.tmpdir(), 'patience-'));
+  // A learning rate too small to move the loss: the first evaluation is the best, the next ones tie.
+  const r = await train(exp, { train: new MemorySource(T, rows), eval: new MemorySource(T, rows.slice(0, 4)) },
+    { ...base, lr: 1e-30, maxSteps: 20, evalEverySteps: 2, patience: 2 });
+  assert.equal(r.stopped, 'patience');
+  assert.equal(r.step, 6); // evaluations at 2 (best), 4 and 6 (no improvement, twice)
+  assert.equal(r.bestStep, 2);
+  const { state } = loadCheckpoint(path.join(exp, 'checkpoints', 'last'));
+  assert.equal(state.stopped, 'patience');
+  // Running the same command again does not train further.
+  const again = await train(exp, { train: new MemorySource(T, rows), eval: new MemorySource(T, rows.slice(0, 4)) },
+    { ...base, lr: 1e-30, maxSteps: 20, evalEverySteps: 2, patience: 2 });
+  assert.equal(again.step, 6);
+});
+
+test('running out of memory names the settings to lower', async () => {
+  const exp = fs.mkdtempSync(path.join(os.tmpdir(), 'oom-'));
+  const source = new MemorySource(T, rows);
+  const failing = {
+    count: source.count, seqLen: source.seqLen, files: [],
+    batch: () => {
+      throw new RangeError('Array buffer allocation failed');
+    },
+  };
+  await assert.rejects(
+    train(exp, { train: failing, eval: null }, { ...base, lr: 1e-3, batchSize: 4 }),
+    /out of memory at step 1 .*lower --batch-size \(now 4\) and raise --accum.*--seq-len/,
+  );
+});
