@@ -15,13 +15,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { tryWeightedCrossEntropyNative, tryTokenNllNative } from '../runtime/kernels/index';
+import { TARGET } from '../ilm/sequence';
 
-export const TYPE_PAD = 0;
-export const TYPE_CONTEXT = 1;
-export const TYPE_BLANK = 2;
-export const TYPE_SEPARATOR = 3;
-export const TYPE_ANSWER = 4;
-export const TYPE_END_OF_ANSWER = 5;
+// The target types the example store writes (spec section 3), under the names the loss code reads best with.
+export const TYPE_PAD = TARGET.pad;
+export const TYPE_CONTEXT = TARGET.context;
+export const TYPE_BLANK = TARGET.blank;
+export const TYPE_SEPARATOR = TARGET.separator;
+export const TYPE_ANSWER = TARGET.answer;
+export const TYPE_END_OF_ANSWER = TARGET.endOfAnswer;
 
 /** The next-token targets of a batch, flattened to N = B*T rows (row b*T+j predicts token j+1 of row b). */
 export interface ShiftedTargets {
