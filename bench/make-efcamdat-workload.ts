@@ -41,9 +41,7 @@ function args(argv: string[]) {
   let out = '/tmp/efcamdat-scale.csv';
   let seed = 0;
   let rows = 723282;
-  let source = fs.existsSync(path.join(__dirname, '..', 'data', 'cefr-asag', 'cefr_asag_4col.csv'))
-    ? path.join(__dirname, '..', 'data', 'cefr-asag', 'cefr_asag_4col.csv')
-    : '/work/shared/data/cefr-asag/cefr_asag_4col.csv';
+  let source = path.join(__dirname, '..', 'data', 'cefr-asag', 'cefr_asag_4col.csv');
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--seed') seed = Number(argv[++i]);

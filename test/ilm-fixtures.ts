@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'csv-parse/sync';
 
-const CSV = [path.join(__dirname, '..', 'data', 'cefr-asag', 'cefr_asag_4col.csv'), '/work/shared/data/cefr-asag/cefr_asag_4col.csv'].find((f) => fs.existsSync(f))!;
+const CSV = path.join(__dirname, '..', 'data', 'cefr-asag', 'cefr_asag_4col.csv');
 
 /** The first `n` learner texts (trimmed, non-empty) with their CEFR levels. */
 export function learnerTexts(n = Infinity): Array<{ text: string; level: string }> {

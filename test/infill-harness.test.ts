@@ -18,10 +18,9 @@ import { saveModel } from '../src/model/checkpoint';
 import { ilmEval, parseModelSpec, readHarnessTexts, readSplitTexts, runHarness, summaryTable, withoutTimings, type HarnessOptions } from '../src/infill/harness';
 import { cutAtWord, maskText } from '../src/infill/evalmask';
 import { lmSpanLogProbs } from '../src/infill/lm';
+import { defaultCsv } from '../src/runtime/paths';
 
-const CSV = fs.existsSync(path.resolve('data/cefr-asag/cefr_asag_4col.csv'))
-  ? path.resolve('data/cefr-asag/cefr_asag_4col.csv')
-  : '/work/shared/data/cefr-asag/cefr_asag_4col.csv';
+const CSV = defaultCsv;
 
 let model: GPT2;
 let tmp: string;

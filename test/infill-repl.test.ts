@@ -20,7 +20,7 @@ let model: GPT2;
 let tmp: string;
 let exp: string;
 const ROOT = path.resolve(__dirname, '..');
-const CSV = fs.existsSync(path.join(ROOT, 'data/cefr-asag/cefr_asag_4col.csv')) ? path.join(ROOT, 'data/cefr-asag/cefr_asag_4col.csv') : '/work/shared/data/cefr-asag/cefr_asag_4col.csv';
+const CSV = path.join(ROOT, 'data/cefr-asag/cefr_asag_4col.csv');
 
 before(async () => {
   await initBackend();

@@ -18,6 +18,8 @@ import { GPT2 } from '../src/model/gpt2';
 import { PRESETS } from '../src/model/config';
 
 const addon = addonStatus();
+// CI builds the addon and sets CEFRLAB_REQUIRE_NATIVE=1: there a missing addon fails instead of skipping.
+if (!addon.loaded && process.env.CEFRLAB_REQUIRE_NATIVE === '1') throw new Error(`CEFRLAB_REQUIRE_NATIVE=1 but the OpenBLAS addon is not available: ${addon.reason}`);
 const skip = addon.loaded ? false : `OpenBLAS addon not available: ${addon.reason}`;
 
 function maxRelDiff(ref: Float32Array, got: Float32Array): number {

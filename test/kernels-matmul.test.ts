@@ -12,6 +12,8 @@ import { disableNativeKernels, enableNativeKernels, nativeKernelsStatus, planMat
 import { addonStatus } from '../src/runtime/kernels/native';
 
 const addon = addonStatus();
+// CI builds the addon and sets CEFRLAB_REQUIRE_NATIVE=1: there a missing addon fails instead of skipping.
+if (!addon.loaded && process.env.CEFRLAB_REQUIRE_NATIVE === '1') throw new Error(`CEFRLAB_REQUIRE_NATIVE=1 but the OpenBLAS addon is not available: ${addon.reason}`);
 const skip = addon.loaded ? false : `OpenBLAS addon not available: ${addon.reason}`;
 
 /** Random normal inputs, kept as plain arrays so each backend builds its own tensors from them. */

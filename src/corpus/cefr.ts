@@ -4,6 +4,7 @@
  * "b-2"), so parsing accepts the usual variants and rejects everything else rather than guessing: a "B1+"
  * or "A3" is a data problem the user should see, not a silent relabelling.
  */
+import { UserError } from '../runtime/errors';
 
 export const CEFR_LEVELS = ['A1', 'A2', 'B1', 'B2', 'C1', 'C2'] as const;
 export type CefrLevel = (typeof CEFR_LEVELS)[number];
@@ -26,9 +27,9 @@ export function cefrIndex(level: CefrLevel): number {
   return CEFR_LEVELS.indexOf(level);
 }
 
-/** Parse a level the user typed on the command line or in a notebook; throws a plain Error naming the choices. */
+/** Parse a level the user typed on the command line or in a notebook; a UserError names the choices. */
 export function requireCefr(raw: string): CefrLevel {
   const level = parseCefr(raw);
-  if (!level) throw new Error(`"${raw}" is not a CEFR level; choose one of ${CEFR_LEVELS.join(', ')}`);
+  if (!level) throw new UserError(`"${raw}" is not a CEFR level. Fix: use one of ${CEFR_LEVELS.join(', ')} (any case, e.g. b1)`);
   return level;
 }

@@ -2,16 +2,19 @@
  * A learner CSV as a danfojs DataFrame, for exploring in notebooks, and the counts the guide plots.
  * (Preparing splits streams the file instead: see prepare.ts.)
  */
+import * as fs from 'node:fs';
 import * as dfd from 'danfojs-node';
 import { defaultCsv } from '../runtime/paths';
+import { locate, UserError } from '../runtime/errors';
 
 export const CEFR_ORDER = ['A1', 'A2', 'B1', 'B2', 'C1', 'C2'] as const;
 
 /** Read a learner CSV (writing_id,l1,cefr_level,text) into a DataFrame. */
 export async function loadLearnerFrame(csv: string = defaultCsv): Promise<dfd.DataFrame> {
+  if (!fs.existsSync(csv)) throw new UserError(locate(csv, null, 'no such file', 'check the path, or call loadLearnerFrame() without one for the embedded corpus'));
   const df = (await dfd.readCSV(csv)) as dfd.DataFrame;
   for (const col of ['writing_id', 'l1', 'cefr_level', 'text']) {
-    if (!df.columns.includes(col)) throw new Error(`${csv}: missing column "${col}"; the learner schema is writing_id,l1,cefr_level,text`);
+    if (!df.columns.includes(col)) throw new UserError(locate(csv, 1, `missing column "${col}" in the header`, 'the first line must name the columns writing_id,l1,cefr_level,text (others may follow)'));
   }
   return df;
 }

@@ -76,10 +76,9 @@ export interface PrepareResult {
   timings: Record<string, number>;
 }
 
-/** The embedded learner CSV: the project's copy, or the shared one until the copy exists. */
+/** The embedded learner CSV (data/cefr-asag/cefr_asag_4col.csv), the default input. */
 export function defaultLearnerCsv(): string {
-  const shared = '/work/shared/data/cefr-asag/cefr_asag_4col.csv';
-  return fs.existsSync(defaultCsv) || !fs.existsSync(shared) ? defaultCsv : shared;
+  return defaultCsv;
 }
 
 /** Buffered writes to a file descriptor with a running SHA-256 (the output hash costs no second read). */
