@@ -6,9 +6,9 @@ import { writeJsonAtomic } from '../../runtime/atomic';
 import { defaultCsv } from '../../runtime/paths';
 import { ilmEval, summaryTable } from '../../infill/harness';
 import { MASKING_MODES, type MaskingMode } from '../../infill/evalmask';
-import { addSamplingOptions, wholeNumber } from './infill';
+import { addSamplingOptions, wholeNumber, type SamplingCliOptions } from './infill';
 
-interface IlmEvalCliOptions {
+interface IlmEvalCliOptions extends SamplingCliOptions {
   input: string;
   split: string;
   models: string[];
@@ -18,10 +18,6 @@ interface IlmEvalCliOptions {
   limit: number;
   seed: number;
   masking: MaskingMode;
-  nucleus: number;
-  temperature: number;
-  topK: number;
-  maxNewTokens?: number;
   output?: string;
   json: boolean;
 }

@@ -26,6 +26,14 @@ export function numberIn(name: string, lo: number, hi: number) {
   };
 }
 
+/** What `addSamplingOptions` adds to a command's parsed options. */
+export interface SamplingCliOptions {
+  nucleus: number;
+  temperature: number;
+  topK: number;
+  maxNewTokens?: number;
+}
+
 /** The sampling options shared by infill, interactive and ilm-eval. */
 export function addSamplingOptions(cmd: Command): Command {
   return cmd
@@ -35,14 +43,10 @@ export function addSamplingOptions(cmd: Command): Command {
     .option('--max-new-tokens <n>', 'stop a sample after n generated tokens even if not every blank is filled (default: what fits in the model)', wholeNumber('--max-new-tokens', 1));
 }
 
-interface InfillCliOptions {
+interface InfillCliOptions extends SamplingCliOptions {
   model: string;
   text: string;
   n: number;
-  nucleus: number;
-  temperature: number;
-  topK: number;
-  maxNewTokens?: number;
   seed: number;
   rank?: string[];
   top?: number;

@@ -3,15 +3,11 @@ import type { Command } from 'commander';
 import { initBackend } from '../../runtime/backend';
 import { loadExperimentModel } from '../../infill/load';
 import { runRepl } from '../../infill/repl';
-import { addSamplingOptions, wholeNumber } from './infill';
+import { addSamplingOptions, wholeNumber, type SamplingCliOptions } from './infill';
 
-interface InteractiveCliOptions {
+interface InteractiveCliOptions extends SamplingCliOptions {
   model: string;
   n: number;
-  nucleus: number;
-  temperature: number;
-  topK: number;
-  maxNewTokens?: number;
   seed: number;
   top: number;
   json: boolean;
