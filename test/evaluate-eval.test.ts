@@ -12,6 +12,7 @@ import { MemorySource } from '../src/train/data';
 import { evaluateModel } from '../src/evaluate/eval';
 import { compareModels, specialisationGains, comparisonTable, describeComparison } from '../src/evaluate/compare';
 import { comparisonHeatmap } from '../src/plot/training-figures';
+import { UserError } from '../src/runtime/errors';
 
 before(async () => {
   await initBackend();
@@ -119,4 +120,25 @@ test('the comparison is described from its numbers', () => {
   assert.equal(lines[0], "On the B1 test set the lowest perplexity is B1's (45.0); next general (50.0).");
   assert.equal(lines[1], "On the A2 test set the lowest perplexity is general's (40.0); next B1 (44.0).");
   assert.match(lines[2], /^B1: the B1 model beats the general model on B1 text by 11\.1%/);
+});
+
+test('compare: the general model is the one trained on all levels or named --general, never a guess', async () => {
+  const { modelEntries } = await import('../src/evaluate/run');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'general-'));
+  const exp = (name: string, level: string | null) => {
+    const d = path.join(dir, name);
+    fs.mkdirSync(d, { recursive: true });
+    if (level !== null) fs.writeFileSync(path.join(d, 'manifest.json'), JSON.stringify({ data: { level } }));
+    return d;
+  };
+  const all = exp('everything', 'all');
+  const b1 = exp('run7', 'B1');
+  const unknown = exp('mystery', null);
+  assert.deepEqual(modelEntries([all, b1]).map((e) => [e.label, e.level]), [['general', null], ['B1', 'B1']]);
+  assert.throws(() => modelEntries([unknown, b1]), (e: unknown) => e instanceof UserError && /cannot tell which CEFR level.*--general/.test(e.message));
+  assert.deepEqual(modelEntries([b1], unknown).map((e) => [e.label, e.level]), [['general', null], ['B1', 'B1']]);
+  assert.deepEqual(modelEntries([unknown, b1], unknown).map((e) => e.dir), [unknown, b1], 'named twice counts once');
+  const all2 = exp('everything-again', 'all');
+  assert.throws(() => modelEntries([all, all2, b1]), (e: unknown) => e instanceof UserError && /more than one general model/.test(e.message));
+  assert.deepEqual(modelEntries([`B2=${all2}`, b1], all).map((e) => [e.label, e.level]), [['general', null], ['B2', 'B2'], ['B1', 'B1']], 'a label overrides the manifest');
 });

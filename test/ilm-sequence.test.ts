@@ -33,14 +33,15 @@ test('the spec example sentence, token for token, with target types', () => {
   );
 });
 
-test('a sequence longer than seqLen is cut at the end', () => {
+test('a sequence longer than seqLen is shortened around its blank, keeping the answer', () => {
   const text = 'She ate cereal for breakfast this morning!';
   const tok = tokenizeWithOffsets(text);
   const runs = spansToRuns(tok, [{ start: 8, end: 14, type: MASK_TYPE_CODE.ngram }])!;
   const seq = buildSequence(tok.ids, runs, 6);
   assert.equal(seq.length, 11);
-  assert.deepEqual(Array.from(seq.tokens), [3347, 15063, INFILL_NGRAM, 329, 12607, 428]);
-  assert.deepEqual(Array.from(seq.types), [1, 1, 2, 1, 1, 1]);
+  // one token of context on each side of the blank, the separator, the answer and its end
+  assert.deepEqual(Array.from(seq.tokens), [15063, INFILL_NGRAM, 329, START_OF_INFILL, tok.ids[2], END_OF_INFILL]);
+  assert.deepEqual(Array.from(seq.types), [1, 2, 1, 3, 4, 5]);
 });
 
 test('text that looks like an ILM token stays plain text', () => {

@@ -14,12 +14,15 @@ function naive(logits: Float32Array, s: { temperature: number; topK: number; nuc
   const p = scaled.map((l) => Math.exp(l - max));
   const total = p.reduce((a, b) => a + b, 0);
   const ids = Array.from({ length: V }, (_, i) => i).sort((a, b) => p[b] - p[a] || a - b);
+  // top-k first, then the nucleus of the renormalised top-k distribution
+  const topK = s.topK > 0 ? ids.slice(0, s.topK) : ids;
+  const massK = s.topK > 0 ? topK.reduce((a, id) => a + p[id], 0) : total;
   const kept: number[] = [];
   let cum = 0;
-  for (const id of ids) {
+  for (const id of topK) {
     kept.push(id);
     cum += p[id];
-    if ((s.topK > 0 && kept.length >= s.topK) || cum >= s.nucleus * total * (1 - 1e-12)) break;
+    if (cum >= s.nucleus * massK * (1 - 1e-12)) break;
   }
   kept.sort((a, b) => a - b); // the draw walks the kept tokens in id order
   const mass = kept.reduce((a, id) => a + p[id], 0);
@@ -51,6 +54,21 @@ test('top-k 1 and a tiny temperature always give the most probable token', () =>
   }
 });
 
+test('top-k then nucleus: the nucleus is taken of the renormalised top-k distribution', () => {
+  // top-2 keeps 0.4 and 0.3 (mass 0.7); renormalised they are 0.571 and 0.429, so nucleus 0.5 keeps the first
+  // alone. Taken of the whole distribution (0.5 x 1.0 = 0.5 > 0.4) it would wrongly keep both.
+  const logits = logitsOf([0.3, 0.4, 0.2, 0.1]);
+  const rng = new Rng(5);
+  const s = resolveSampling({ topK: 2, nucleus: 0.5 });
+  for (let i = 0; i < 300; i++) assert.equal(sampleToken(logits, 0, 4, s, rng), 1);
+  // nucleus 0.6 of the renormalised pair needs both (0.571 < 0.6), drawn 4:3
+  const both = resolveSampling({ topK: 2, nucleus: 0.6 });
+  const counts = [0, 0, 0, 0];
+  for (let i = 0; i < 4000; i++) counts[sampleToken(logits, 0, 4, both, rng)]++;
+  assert.equal(counts[2] + counts[3], 0);
+  assert.ok(Math.abs(counts[1] / 4000 - 4 / 7) < 0.03, `frequency ${counts[1] / 4000}`);
+});
+
 test('disallowed tokens are never sampled', () => {
   const logits = logitsOf([0.9, 0.05, 0.05]);
   const rng = new Rng(3);
@@ -65,6 +83,8 @@ test('the fast path matches a full sort on vocabulary-sized rows, draw for draw'
     [1, 0, 0.95, 0.1], // near uniform: the prefilter keeps everything
     [0.7, 40, 1, 6],
     [1.3, 5, 0.9, 10],
+    [1, 100, 0.5, 0.1], // near uniform with both cuts
+    [1, 30, 0.8, 3],
   ]) {
     const logits = new Float32Array(V);
     for (let i = 0; i < V; i++) logits[i] = gen.normal() * spread;

@@ -65,6 +65,12 @@ test('train, eval and compare from the command line', async () => {
   assert.ok(Math.abs(e.overall.infillTextOnly.perplexity - Math.exp(e.overall.infillTextOnly.loss)) < 1e-6 * e.overall.infillTextOnly.perplexity);
   assert.deepEqual(e.perMaskType.map((p: { mask: string }) => p.mask), ['word']);
 
+  // without --json: the table alone, no JSON after it
+  const table = await run(['eval', exp, ex, '--max-examples', '4']);
+  assert.equal(table.code, 0);
+  assert.match(table.out, /Headline: infill-text-only perplexity/);
+  assert.ok(!table.out.includes('{'), 'no JSON in the table output');
+
   const out = path.join(dir, 'comparison.json');
   const compared = await run(['compare', '--models', `general=${exp}`, `B1=${exp}`, '--tests', `B1=${ex}`, '--max-examples', '4', '--out', out, '--json']);
   assert.equal(compared.code, 0);

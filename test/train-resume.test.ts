@@ -31,11 +31,12 @@ for (let r = 0; r < 48; r++) {
   rows.push({ tokens, types });
 }
 const config = { ...PRESETS.tiny, vocab_size: 128, n_positions: 32, n_layer: 1, n_embd: 64, n_head: 2 };
-train(expDir, { train: new MemorySource(T, rows.slice(0, 40)), eval: new MemorySource(T, rows.slice(40)) }, {
+const { initBackend } = require(${JSON.stringify(path.join(ROOT, 'src/runtime/backend.ts'))});
+initBackend().then(() => train(expDir, { train: new MemorySource(T, rows.slice(0, 40)), eval: new MemorySource(T, rows.slice(40)) }, {
   model: 'tiny', config, seed: 3, batchSize: 4, accum: 2, lr: 3e-3, warmupSteps: 2, weightDecay: 0.01, clip: 1,
   maxSteps: Number(maxSteps), evalEverySteps: 3, checkpointEverySteps: 2, evalMaxExamples: 8, minimalSupervision: false,
   log: () => {},
-}).then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
+})).then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
 `;
 
 const childErrors: string[] = [];

@@ -1,6 +1,7 @@
 /** The `cefrlab` command line: thin wrappers over the library; each command lives in ./commands. */
 import { Command } from 'commander';
 import { UserError } from '../runtime/errors';
+import { isMemoryError, firstLine } from '../train/memory';
 import { registerDoctor } from './commands/doctor';
 import { registerRunNotebooks } from './commands/run-notebooks';
 import { registerInfill } from './commands/infill';
@@ -12,6 +13,14 @@ import { registerEval } from './commands/eval';
 import { registerCompare } from './commands/compare';
 import { registerExamples } from './commands/examples';
 import { registerPreview } from './commands/preview';
+import { registerPipeline } from './commands/pipeline';
+import { registerPretrain } from './commands/pretrain';
+import { registerClassify } from './commands/classify';
+import { registerRating } from './commands/rating';
+import { registerScale } from './commands/scale';
+import { registerItems } from './commands/items';
+import { registerIrt } from './commands/irt';
+import { registerCat } from './commands/cat';
 
 export function buildProgram(): Command {
   const program = new Command('cefrlab')
@@ -23,13 +32,21 @@ export function buildProgram(): Command {
   registerPrepare(program);
   registerExamples(program);
   registerPreview(program);
+  registerPretrain(program);
   registerTrain(program);
   registerEval(program);
   registerCompare(program);
   registerInfill(program);
   registerInteractive(program);
   registerIlmEval(program);
+  registerPipeline(program);
   registerRunNotebooks(program);
+  registerClassify(program);
+  registerRating(program);
+  registerScale(program);
+  registerItems(program);
+  registerIrt(program);
+  registerCat(program);
   // Each command module registers itself here (one line per command).
   return program;
 }
@@ -44,10 +61,30 @@ export async function main(argv: string[]): Promise<number> {
     if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
       return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? 0 : (e.exitCode ?? 2);
     }
-    if (err instanceof UserError) {
-      process.stderr.write(`cefrlab: ${err.message}\n`);
-      return err.exitCode;
-    }
+    if (err instanceof UserError || isMemoryError(err)) return reportFatal(err);
     throw err;
   }
+}
+
+/**
+ * The last line of a failed command, for errors that escaped `main` (bin/cefrlab.js): a UserError prints its
+ * message; running out of memory in any form (also the wasm runtime's `RuntimeError: Aborted()`) prints what
+ * happened and what to change, without a stack trace; anything else prints its stack. Returns the exit code.
+ */
+export function reportFatal(err: unknown): number {
+  if (err instanceof UserError) {
+    process.stderr.write(`cefrlab: ${err.message}\n`);
+    return err.exitCode;
+  }
+  if (isMemoryError(err)) {
+    process.stderr.write(
+      `cefrlab: out of memory (${firstLine(err)}). Checkpoints already written are intact. ` +
+        'Fix: for `train`, use --batch-size auto (the default) or a smaller --batch-size, a shorter --seq-len or a smaller --model; ' +
+        'on the wasm backend (at most 4 GiB) CEFRLAB_BACKEND=cpu has no such limit\n',
+    );
+    return 1;
+  }
+  const e = err as { stack?: string };
+  process.stderr.write(`cefrlab: ${e && e.stack ? e.stack : String(err)}\n`);
+  return 1;
 }

@@ -5,8 +5,8 @@
  * positive when the model trained on level L alone fills L's blanks better than the model trained on all levels.
  */
 import { loadModel } from '../model/checkpoint';
-import { ExampleSource, evalSample } from '../train/data';
-import { resolveModelDir } from '../train/checkpoint';
+import { ExampleSource, evalSample } from '../objective/batch';
+import { resolveModelDir } from '../objective/experiment-dir';
 import { evaluateModel, EvalMetrics } from './eval';
 
 export interface ModelEntry {

@@ -8,9 +8,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { GPT2 } from '../model/gpt2';
-import { enableNativeKernels } from '../runtime/kernels/index';
-import { ExampleSource, fitLength } from '../train/data';
-import { LossSums, addSums, emptySums, ilmEvalSums } from '../train/loss';
+import { ExampleSource, fitLength } from '../objective/batch';
+import { LossSums, accumulateSums, addSums, emptySums, evaluationRows, rowNll, shiftTargets } from '../objective/loss';
 
 export interface GroupMetrics {
   /** Mean negative log-likelihood per token (nats); null without tokens. */
@@ -50,20 +49,25 @@ export interface EvalBatchOptions {
   onBatch?: (done: number) => void;
 }
 
-/** Summed losses of `model` over the examples at `indices` (no dropout). */
+/**
+ * Summed losses of `model` over the examples at `indices` (no dropout). The output layer is computed only at
+ * the rows that are scored (context and infill targets). Runs on the active backend (see `initBackend`).
+ */
 export async function evaluateSums(model: GPT2, source: ExampleSource, indices: number[], opts: EvalBatchOptions = {}): Promise<LossSums> {
   const batchSize = opts.batchSize ?? 8;
-  enableNativeKernels(); // idempotent; an accelerator when the OpenBLAS addon is built
   const seqLen = Math.min(opts.seqLen ?? source.seqLen, model.config.n_positions);
   let sums = emptySums();
   for (let start = 0; start < indices.length; start += batchSize) {
     const batch = fitLength(source.batch(indices.slice(start, start + batchSize)), seqLen);
-    const tokens = tf.tensor2d(batch.tokens, [batch.batchSize, batch.seqLen], 'int32');
-    const logits = model.logits(tokens, { training: false });
-    try {
-      sums = addSums(sums, await ilmEvalSums(logits, batch.tokens, batch.types));
-    } finally {
-      tf.dispose([tokens, logits]);
+    const rows = evaluationRows(shiftTargets(batch.tokens, batch.types, batch.batchSize, batch.seqLen));
+    if (rows.positions.length > 0) {
+      const tokens = tf.tensor2d(batch.tokens, [batch.batchSize, batch.seqLen], 'int32');
+      const logits = model.logitsAt(tokens, rows.positions, { training: false });
+      try {
+        sums = addSums(sums, accumulateSums(emptySums(), await rowNll(logits, rows.targets), rows.types));
+      } finally {
+        tf.dispose([tokens, logits]);
+      }
     }
     opts.onBatch?.(Math.min(indices.length, start + batchSize));
   }

@@ -5,11 +5,11 @@
  */
 import * as path from 'node:path';
 import { loadModel } from '../model/checkpoint';
-import { initBackend } from '../runtime/backend';
-import { resolveModelDir } from '../train/checkpoint';
-import { evalSample } from '../train/data';
-import { openExamples, singleTypeSets } from '../train/examples';
-import { experimentLevel } from '../train/experiment';
+import { UserError } from '../runtime/errors';
+import { resolveModelDir } from '../objective/experiment-dir';
+import { evalSample } from '../objective/batch';
+import { openExamples, singleTypeSets } from '../ilm/store-open';
+import { experimentLevel } from '../objective/experiment-dir';
 import { EvalMetrics, evaluateModel } from './eval';
 import { Comparison, ModelEntry, TestEntry, compareModels } from './compare';
 
@@ -34,7 +34,6 @@ export interface ExperimentEval {
 }
 
 export async function evaluateExperiment(expDir: string, examplesDir: string, opts: EvalOptions = {}): Promise<ExperimentEval> {
-  await initBackend();
   const tag = opts.tag ?? 'test';
   const seed = opts.seed ?? 0;
   const maxExamples = opts.maxExamples ?? 1000;
@@ -82,17 +81,50 @@ function splitLabel(arg: string): { label: string | null; dir: string } {
 const LEVEL_LABEL = /^(a1|a2|b1|b2|c1|c2)$/i;
 
 /**
- * A model's level. A label that is a CEFR level (B1=EXP_DIR) or "general"/"all" says it; otherwise the
- * training manifest (level "all" is the general model), else a level in the directory name.
+ * A model's level, never guessed: a label that is a CEFR level (B1=EXP_DIR) or "general"/"all" says it;
+ * otherwise the training manifest (level "all" is the general model, trained on every level), else a level in
+ * the directory name for a specialised model. A model whose level none of these tell is an error: the general
+ * model of the comparison is the one trained on all levels or the one named with `--general`.
  */
 export function modelEntry(arg: string): ModelEntry {
   const { label, dir } = splitLabel(arg);
   if (label && LEVEL_LABEL.test(label)) return { label, dir, level: label.toUpperCase() };
   if (label && /^(general|all)$/i.test(label)) return { label, dir, level: null };
   const recorded = experimentLevel(dir);
+  if (recorded === 'all') return { label: label ?? 'general', dir, level: null };
   const named = LEVEL_IN_NAME.exec(path.basename(path.resolve(dir)))?.[1]?.toUpperCase() ?? null;
-  const level = recorded === 'all' ? null : recorded ?? named ?? null;
-  return { label: label ?? (level ?? (recorded === 'all' ? 'general' : path.basename(path.resolve(dir)))), dir, level };
+  const level = recorded ?? named;
+  if (!level) {
+    throw new UserError(
+      `${dir}: cannot tell which CEFR level this model was trained on (its manifest.json records none and the folder name holds none). ` +
+        `Fix: name it, e.g. B1=${dir}, or pass it as the general model with --general ${dir}`,
+    );
+  }
+  return { label: label ?? level, dir, level };
+}
+
+/** The model entries of a comparison: `--models` plus the `--general` one (first), exactly one general at most. */
+export function modelEntries(models: string[], general?: string): ModelEntry[] {
+  const entries: ModelEntry[] = [];
+  if (general) entries.push({ ...splitGeneral(general) });
+  for (const arg of models) {
+    const { dir } = splitLabel(arg);
+    if (general && path.resolve(dir) === path.resolve(splitLabel(general).dir)) continue; // named twice
+    entries.push(modelEntry(arg));
+  }
+  const generals = entries.filter((e) => e.level === null);
+  if (generals.length > 1) {
+    throw new UserError(
+      `more than one general model: ${generals.map((g) => g.dir).join(', ')} (trained on all levels or labelled general). ` +
+        'Fix: keep one, or name the one to use with --general EXP_DIR and label the others with their level (B1=EXP_DIR)',
+    );
+  }
+  return entries;
+}
+
+function splitGeneral(arg: string): ModelEntry {
+  const { label, dir } = splitLabel(arg);
+  return { label: label ?? 'general', dir, level: null };
 }
 
 /** A test set's level: a CEFR-level label, else its prepare manifest, else a level in the directory name. */
@@ -102,10 +134,13 @@ function testLevel(label: string | null, recorded: string | null | undefined, di
   return LEVEL_IN_NAME.exec(path.basename(path.resolve(dir)))?.[1]?.toUpperCase() ?? null;
 }
 
-export async function compareExperiments(models: string[], tests: string[], opts: EvalOptions & { onCell?: (model: string, test: string, m: EvalMetrics) => void } = {}): Promise<Comparison> {
-  await initBackend();
+export async function compareExperiments(
+  models: string[],
+  tests: string[],
+  opts: EvalOptions & { general?: string; onCell?: (model: string, test: string, m: EvalMetrics) => void } = {},
+): Promise<Comparison> {
   const tag = opts.tag ?? 'test';
-  const entries = models.map(modelEntry);
+  const entries = modelEntries(models, opts.general);
   const testEntries: TestEntry[] = tests.map((arg) => {
     const { label, dir } = splitLabel(arg);
     const set = openExamples(dir, tag);

@@ -20,8 +20,10 @@ import { addStats, emptyStats, encodeDocuments, type GenerateOptions, type Gener
 import { MASK_KINDS, type MaskKind } from './masks';
 import { BlockEncoder, STORE_FILE, StoreWriter, type StoreHeader, type Task } from './store';
 import { ILM_VOCAB, MASK_TYPES } from './tokens';
+import { EXAMPLE_DEFAULTS, SPLITS } from './examples-options';
 
-export const SPLITS = ['train', 'valid', 'test'] as const;
+export { EXAMPLE_DEFAULTS, SPLITS } from './examples-options';
+
 
 export interface ExamplesOptions {
   task?: Task;
@@ -43,19 +45,6 @@ export interface ExamplesOptions {
   name?: string;
 }
 
-export const EXAMPLE_DEFAULTS = {
-  task: 'ilm' as Task,
-  mask: 'hierarchical' as MaskKind,
-  p: 0.03,
-  examplesPerDoc: 16,
-  maxRetries: 16,
-  minSpans: null as number | null,
-  maxSpans: null as number | null,
-  allowDuplicates: false,
-  seqLen: 256,
-  skipIncomplete: false,
-  seed: 0,
-};
 const BLOCK_DOCS = 256;
 const SMALL_SPLIT_BYTES = 2_000_000;
 
@@ -74,7 +63,13 @@ export interface ExamplesSummary {
   tokenMaskRate: number;
   spansByType: Record<string, number>;
   emptyMasks: number;
+  /** Examples longer than seq-len, shortened around their blanks. */
   truncatedExamples: number;
+  /** Of those, examples that lost at least one answer, and the answers lost. */
+  examplesLosingAnswers: number;
+  answersLost: number;
+  /** Examples that keep no answer token (empty masks included). */
+  examplesWithoutAnswer: number;
   examplesPerDocHistogram: number[];
   storeBytes: number;
   seconds: number;
@@ -111,14 +106,26 @@ export function resolveOptions(o: ExamplesOptions): GenerateOptions {
   return g;
 }
 
-function regenerateCommand(split: string, dataDir: string, outDir: string, g: GenerateOptions): string {
-  const parts = ['cefrlab examples', split, dataDir, outDir, `--task ${g.task}`, `--seed ${g.seed}`, `--mask ${g.mask}`, `--p ${g.p}`];
+/** The command that writes a store again; folders are placeholders so that the store is the same bytes anywhere. */
+function regenerateCommand(split: string, g: GenerateOptions, name?: string): string {
+  const parts = ['cefrlab examples', split, 'DATA_DIR', 'OUT_DIR', `--task ${g.task}`, `--seed ${g.seed}`, `--mask ${g.mask}`, `--p ${g.p}`];
   parts.push(`--examples-per-doc ${g.examplesPerDoc}`, `--max-retries ${g.maxRetries}`, `--seq-len ${g.seqLen}`);
   if (g.minSpans != null) parts.push(`--min-spans ${g.minSpans}`);
   if (g.maxSpans != null) parts.push(`--max-spans ${g.maxSpans}`);
   if (g.allowDuplicates) parts.push('--allow-duplicates');
   if (g.skipIncomplete) parts.push('--skip-incomplete');
+  if (name && name !== split) parts.push(`--name ${name}`);
   return parts.join(' ');
+}
+
+/** `{ level }` from the prepare manifest in DATA_DIR (null: all levels), or nothing when there is none. */
+function preparedLevel(dataDir: string): { level?: string | null } {
+  try {
+    const m = JSON.parse(fs.readFileSync(path.join(dataDir, 'manifest.json'), 'utf8')) as { options?: { cefrLevel?: string | null } };
+    return m.options ? { level: m.options.cefrLevel ?? null } : {};
+  } catch {
+    return {};
+  }
 }
 
 interface BlockResult {
@@ -230,10 +237,11 @@ export async function buildExamples(split: string, dataDir: string, outDir: stri
         skipIncomplete: g.skipIncomplete,
       },
       seed: g.seed,
-      // the split file as given: its folder also holds prepare's manifest.json and labels.tsv
-      source: { file: source, sha256: '', bytes: totalBytes },
+      // the split file's name only: a path would make the bytes depend on where the data lives
+      source: { file: path.basename(source), sha256: '', bytes: totalBytes },
+      ...preparedLevel(dataDir),
       counts: { documents: 0, emptyDropped: 0, examples: 0, spans: 0, tokens: 0, blocks: 0 },
-      regenerate: regenerateCommand(split, dataDir, outDir, g),
+      regenerate: regenerateCommand(split, g, name),
     };
     const writer = new StoreWriter(file, header);
     const stats = emptyStats(g.examplesPerDoc);
@@ -284,7 +292,7 @@ export async function buildExamples(split: string, dataDir: string, outDir: stri
         seed: g.seed,
         inputs: { [source]: stream.stats.sha256 },
         store: { file: STORE_FILE, formatVersion: 1, bytes: summary.storeBytes },
-        regenerate: final.regenerate,
+        regenerate: final.regenerate.replace('DATA_DIR', dataDir).replace('OUT_DIR', outDir),
         summary,
         versions: versions(),
       });
@@ -317,6 +325,9 @@ function summarize(split: string, g: GenerateOptions, s: GenerateStats, empty: n
     spansByType,
     emptyMasks: s.emptyMasks,
     truncatedExamples: s.truncated,
+    examplesLosingAnswers: s.lostAnswers,
+    answersLost: s.droppedSpans,
+    examplesWithoutAnswer: s.noAnswer,
     examplesPerDocHistogram: s.examplesPerDocHistogram,
     storeBytes,
     seconds,
@@ -347,7 +358,8 @@ export function formatSummary(s: ExamplesSummary): string {
     `token mask rate      ${pct(s.tokenMaskRate)}`,
     `spans by type        ${Object.entries(s.spansByType).map(([k, v]) => `${k} ${v}`).join(', ')}`,
     `empty masks          ${s.emptyMasks}`,
-    `longer than seq-len  ${s.truncatedExamples}`,
+    `longer than seq-len  ${s.truncatedExamples} (context shortened around the blanks; ${s.examplesLosingAnswers} lost answers that did not fit, ${s.answersLost} answers in all)`,
+    `without an answer    ${s.examplesWithoutAnswer} (empty masks included)`,
     `store                ${(s.storeBytes / 1e6).toFixed(1)} MB`,
     `time                 ${s.seconds.toFixed(1)} s (${Math.round(s.documentsPerSecond)} documents/s)`,
   ];

@@ -6,7 +6,7 @@
  */
 import { Rng } from '../runtime/rng';
 import { limitSpans, maskKey, sampleMask, validSpans, FAILURE_REASONS, type FailureReason, type MaskKind } from './masks';
-import { sequenceLength, spansToRuns } from './sequence';
+import { planSequence, sequenceLength, spansToRuns } from './sequence';
 import type { BlockEncoder, StoredSpan, Task } from './store';
 import { tokenizeWithOffsets } from './tokens';
 import { documentUnits } from './units';
@@ -40,8 +40,14 @@ export interface GenerateStats {
   /** Spans per type code (document .. word). */
   spansByType: number[];
   emptyMasks: number;
-  /** Examples longer than seqLen (kept and cut at the end unless skipIncomplete). */
+  /** Examples longer than seqLen (kept and shortened around their blanks unless skipIncomplete). */
   truncated: number;
+  /** Shortened examples that lost at least one answer (a blank that did not fit stays context). */
+  lostAnswers: number;
+  /** Examples that keep no answer token at seqLen (empty masks included). */
+  noAnswer: number;
+  /** Answers (spans) dropped by shortening. */
+  droppedSpans: number;
   documentTokens: number;
 }
 
@@ -58,6 +64,9 @@ export function emptyStats(examplesPerDoc: number): GenerateStats {
     spansByType: [0, 0, 0, 0, 0],
     emptyMasks: 0,
     truncated: 0,
+    lostAnswers: 0,
+    noAnswer: 0,
+    droppedSpans: 0,
     documentTokens: 0,
   };
 }
@@ -74,6 +83,9 @@ export function addStats(into: GenerateStats, from: GenerateStats): GenerateStat
   from.spansByType.forEach((v, i) => (into.spansByType[i] += v));
   into.emptyMasks += from.emptyMasks;
   into.truncated += from.truncated;
+  into.lostAnswers += from.lostAnswers ?? 0;
+  into.noAnswer += from.noAnswer ?? 0;
+  into.droppedSpans += from.droppedSpans ?? 0;
   into.documentTokens += from.documentTokens;
   return into;
 }
@@ -139,8 +151,19 @@ export function documentExamples(text: string, index: number, opts: GenerateOpti
         stats.spansByType[s.type]++;
         runTokens++;
       }
-      const len = opts.task === 'lm' ? n : sequenceLength(n, runTokens);
-      if (len > opts.seqLen) stats.truncated++;
+      if (opts.task === 'lm') {
+        if (n > opts.seqLen) stats.truncated++;
+        continue;
+      }
+      const plan = planSequence(n, ex, opts.seqLen);
+      if (plan.shortened) stats.truncated++;
+      if (plan.kept < runTokens) {
+        stats.lostAnswers++;
+        stats.droppedSpans += runTokens - plan.kept;
+      }
+      let answerTokens = 0;
+      for (let r = plan.first; r < plan.first + plan.kept; r++) answerTokens += ex[r].tokEnd - ex[r].tokStart;
+      if (answerTokens === 0) stats.noAnswer++;
     }
   }
   return { tokens: tok.ids, examples };

@@ -40,8 +40,61 @@ export function sequenceLength(docTokens: number, runs: number): number {
 }
 
 /**
- * Write the sequence of one example into `tokens`/`types` at `offset`, cut or padded to `seqLen`.
- * `runs` must be sorted and disjoint. Returns the untruncated length.
+ * How an example that is too long for `seqLen` is shortened (spec section 3 leaves this open; the reference cuts
+ * the end, which is where every answer sits). The sequence of a document window [start, end) with k blanks is
+ * (end - start) + 2k + 1 tokens long (each blank's tokens move behind the separator, plus a blank token and an
+ * end-of-answer token per blank, plus the separator), so what matters is which blanks are kept and how much
+ * context around them. Kept: the consecutive run of blanks with the most infill targets whose span fits, then
+ * the context around them, split evenly before and after, up to `seqLen`. Blanks that do not fit are left as
+ * ordinary context (their answers are lost, and counted); an example that fits is untouched.
+ */
+export interface SequencePlan {
+  /** Index of the first kept run and the number kept (consecutive). */
+  first: number;
+  kept: number;
+  /** The document tokens [start, end) in the sequence. */
+  start: number;
+  end: number;
+  /** The untruncated length. */
+  fullLength: number;
+  /** Whether the sequence had to be shortened. */
+  shortened: boolean;
+}
+
+export function planSequence(docLength: number, runs: ArrayLike<TokenRun>, seqLen: number): SequencePlan {
+  const R = runs.length;
+  const fullLength = sequenceLength(docLength, R);
+  if (fullLength <= seqLen) return { first: 0, kept: R, start: 0, end: docLength, fullLength, shortened: false };
+  // The consecutive runs i..j with the most infill targets (answer tokens + end-of-answer) that fit.
+  let best = { i: 0, j: -1, value: 0 };
+  let i = 0;
+  let value = 0;
+  for (let j = 0; j < R; j++) {
+    value += runs[j].tokEnd - runs[j].tokStart + 1;
+    while (i <= j && runs[j].tokEnd - runs[i].tokStart + 2 * (j - i + 1) + 1 > seqLen) {
+      value -= runs[i].tokEnd - runs[i].tokStart + 1;
+      i++;
+    }
+    if (i <= j && value > best.value) best = { i, j, value };
+  }
+  const kept = best.j - best.i + 1;
+  if (kept <= 0) {
+    // No answer fits: the document's beginning, as the reference would keep it.
+    return { first: 0, kept: 0, start: 0, end: Math.min(docLength, seqLen - 1), fullLength, shortened: true };
+  }
+  const lo = runs[best.i].tokStart;
+  const hi = runs[best.j].tokEnd;
+  const extra = seqLen - (hi - lo + 2 * kept + 1);
+  let right = Math.min(docLength - hi, extra - Math.min(lo, Math.floor(extra / 2)));
+  const left = Math.min(lo, extra - right);
+  right = Math.min(docLength - hi, extra - left);
+  return { first: best.i, kept, start: lo - left, end: hi + right, fullLength, shortened: true };
+}
+
+/**
+ * Write the sequence of one example into `tokens`/`types` at `offset`, padded to `seqLen`; one that is too long
+ * is shortened around its blanks (`planSequence`). `runs` must be sorted and disjoint. Returns the untruncated
+ * length.
  */
 export function writeSequence(
   doc: ArrayLike<number>,
@@ -51,6 +104,7 @@ export function writeSequence(
   types: Uint8Array,
   offset: number,
 ): number {
+  const plan = planSequence(doc.length, runs, seqLen);
   let n = 0;
   const put = (id: number, type: number) => {
     if (n < seqLen) {
@@ -59,16 +113,17 @@ export function writeSequence(
     }
     n++;
   };
-  let t = 0;
-  for (let r = 0; r < runs.length; r++) {
+  const last = plan.first + plan.kept;
+  let t = plan.start;
+  for (let r = plan.first; r < last; r++) {
     const run = runs[r];
     for (; t < run.tokStart; t++) put(doc[t], TARGET.context);
     put(typeToken(run.type), TARGET.blank);
     t = run.tokEnd;
   }
-  for (; t < doc.length; t++) put(doc[t], TARGET.context);
+  for (; t < plan.end; t++) put(doc[t], TARGET.context);
   put(START_OF_INFILL, TARGET.separator);
-  for (let r = 0; r < runs.length; r++) {
+  for (let r = plan.first; r < last; r++) {
     const run = runs[r];
     for (let k = run.tokStart; k < run.tokEnd; k++) put(doc[k], TARGET.answer);
     put(END_OF_INFILL, TARGET.endOfAnswer);
@@ -77,7 +132,7 @@ export function writeSequence(
     tokens[offset + k] = PAD_ID;
     types[offset + k] = TARGET.pad;
   }
-  return n;
+  return plan.fullLength;
 }
 
 /** The left-to-right baseline (task `lm`): the document alone, every token context. */

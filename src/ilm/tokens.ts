@@ -4,9 +4,24 @@
  * text, so a string that merely looks like `<|startofinfill|>` (or GPT-2's own `<|endoftext|>`) becomes
  * ordinary BPE pieces and can never inject a control token.
  */
-import { encode as bpeEncode, decode as bpeDecode } from 'gpt-tokenizer/cjs/encoding/r50k_base';
-import bpeRanks from 'gpt-tokenizer/cjs/bpeRanks/r50k_base';
-import { decoder as bpeByteDecoder } from 'gpt-tokenizer/cjs/BytePairEncodingCore';
+import type * as R50k from 'gpt-tokenizer/cjs/encoding/r50k_base';
+import type * as BpeCore from 'gpt-tokenizer/cjs/BytePairEncodingCore';
+
+/**
+ * gpt-tokenizer (its 50k-entry rank table takes about 80 ms to load) is loaded on first use, so that modules
+ * needing only the constants below (e.g. the command line's option lists) start fast.
+ */
+let bpe: { encode: typeof R50k.encode; decode: typeof R50k.decode; ranks: unknown; byteDecoder: typeof BpeCore.decoder } | null = null;
+function tokenizer(): NonNullable<typeof bpe> {
+  if (!bpe) {
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const enc = require('gpt-tokenizer/cjs/encoding/r50k_base') as typeof R50k;
+    const ranks = require('gpt-tokenizer/cjs/bpeRanks/r50k_base') as { default?: unknown };
+    const core = require('gpt-tokenizer/cjs/BytePairEncodingCore') as typeof BpeCore;
+    bpe = { encode: enc.encode, decode: enc.decode, ranks: ranks.default ?? ranks, byteDecoder: core.decoder };
+  }
+  return bpe;
+}
 
 export const GPT2_VOCAB = 50257;
 export const START_OF_INFILL = 50257;
@@ -44,7 +59,7 @@ const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
 
 /** Encode text as GPT-2 BPE ids; special-token look-alikes stay plain text. */
 export function encodeText(text: string): number[] {
-  return bpeEncode(text, PLAIN_TEXT);
+  return tokenizer().encode(text, PLAIN_TEXT);
 }
 
 /**
@@ -53,8 +68,9 @@ export function encodeText(text: string): number[] {
  * decoding a pure function; an incomplete character at the end becomes U+FFFD.
  */
 function decodeBpe(ids: number[]): string {
-  bpeByteDecoder.decode();
-  return bpeDecode(ids) + bpeByteDecoder.decode();
+  const t = tokenizer();
+  t.byteDecoder.decode();
+  return t.decode(ids) + t.byteDecoder.decode();
 }
 
 /**
@@ -85,7 +101,7 @@ let byteLengths: Uint8Array | null = null;
 /** UTF-8 byte length of every GPT-2 token (the ranks table holds a string or the raw bytes of each). */
 function tokenByteLengths(): Uint8Array {
   if (byteLengths) return byteLengths;
-  const ranks = bpeRanks as unknown as ReadonlyArray<string | readonly number[]>;
+  const ranks = tokenizer().ranks as unknown as ReadonlyArray<string | readonly number[]>;
   const lens = new Uint8Array(GPT2_VOCAB);
   for (let id = 0; id < ranks.length && id < GPT2_VOCAB; id++) {
     const r = ranks[id];

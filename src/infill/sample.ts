@@ -46,8 +46,9 @@ const PREFILTER = 1e-4;
  * Sample one token id from `logits[offset .. offset+vocab)`. `allowed(id)` false removes a token before
  * anything else (e.g. ILM control tokens inside an answer).
  *
- * The kept set (top-k, then the nucleus) is found from a sorted copy of the probabilities: the cut value c is
- * the probability at which the running mass (or count) from the top first reaches the nucleus mass (or k);
+ * The kept set (top-k, then the nucleus of the renormalised top-k distribution) is found from a sorted copy of
+ * the probabilities: the cut value c is the probability at which the running count from the top reaches k,
+ * or earlier, the running mass reaches p times the mass of those k tokens;
  * tokens above c are kept, and tokens equal to c in id order until the count is met. The draw then walks the
  * kept tokens in id order. Tokens far below the top one are set aside before sorting; that is exact because
  * when the remaining ones already reach the mass (or k) the cut lies among them; otherwise all are sorted.
@@ -78,19 +79,33 @@ export function sampleToken(
     total += p;
     if (p >= PREFILTER) candidates++;
   }
-  const limitK = sampling.topK > 0 ? sampling.topK : vocab;
-  const needMass = sampling.nucleus * total * (1 - 1e-12);
+  const limitK = sampling.topK > 0 ? Math.min(sampling.topK, vocab) : vocab;
+  const hasTopK = limitK < vocab;
 
-  /** The cut over `values` (sorted ascending here), or null when they never reach the mass or k. */
-  const cut = (values: Float64Array): { c: number; ties: number } | null => {
+  /**
+   * The cut over `values` (sorted ascending here), or null when they cannot decide it (a first try over the
+   * candidates alone that holds fewer than k tokens, or whose mass never reaches the nucleus). Top-k comes
+   * first: the nucleus mass is p times the mass of the k kept tokens (the renormalised top-k distribution),
+   * not p times the whole distribution.
+   */
+  const cut = (values: Float64Array, complete: boolean): { c: number; ties: number } | null => {
     values.sort();
+    const n = values.length;
+    if (hasTopK && n < limitK && !complete) return null;
+    const kk = Math.min(limitK, n);
+    let massK = total;
+    if (hasTopK) {
+      massK = 0;
+      for (let j = n - 1; j >= n - kk; j--) massK += values[j];
+    }
+    const needMass = sampling.nucleus * massK * (1 - 1e-12);
     let cum = 0;
-    for (let j = values.length - 1, count = 1; j >= 0; j--, count++) {
+    for (let j = n - 1, count = 1; j >= n - kk; j--, count++) {
       cum += values[j];
-      if (count >= limitK || cum >= needMass) {
+      if ((hasTopK && count >= kk) || cum >= needMass) {
         const c = values[j];
         let above = j + 1;
-        while (above < values.length && values[above] === c) above++;
+        while (above < n && values[above] === c) above++;
         return { c, ties: above - j };
       }
     }
@@ -98,10 +113,10 @@ export function sampleToken(
   };
 
   let kept: { c: number; ties: number } | null = null;
-  if (limitK < vocab || sampling.nucleus < 1) {
+  if (hasTopK || sampling.nucleus < 1) {
     const firstTry = new Float64Array(candidates);
     for (let i = 0, n = 0; i < vocab; i++) if (probs[i] >= PREFILTER) firstTry[n++] = probs[i];
-    kept = cut(firstTry) ?? cut(probs.slice()) ?? { c: 0, ties: vocab };
+    kept = cut(firstTry, false) ?? cut(probs.slice(), true) ?? { c: 0, ties: vocab };
   }
   let mass = total;
   if (kept) {

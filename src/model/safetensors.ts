@@ -181,8 +181,40 @@ export function halfToFloat(h: number): number {
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
-/** The bytes of a float32 safetensors file holding `tensors` (names sorted) and optional metadata. */
-export function encodeSafetensors(tensors: Map<string, TensorToWrite>, metadata?: Record<string, string>): Uint8Array {
+/** number -> IEEE 754 binary16 bits, round to nearest even; overflow gives infinity, NaN stays NaN. */
+const f32Scratch = new Float32Array(1);
+const u32Scratch = new Uint32Array(f32Scratch.buffer);
+export function floatToHalf(x: number): number {
+  f32Scratch[0] = x;
+  const bits = u32Scratch[0];
+  const sign = (bits >>> 16) & 0x8000;
+  const exp = (bits >>> 23) & 0xff;
+  let mant = bits & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  const e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    let half = mant >>> shift;
+    const rem = mant & ((1 << shift) - 1);
+    const mid = 1 << (shift - 1);
+    if (rem > mid || (rem === mid && half & 1)) half++;
+    return sign | half;
+  }
+  let half = (e << 10) | (mant >>> 13);
+  const rem = mant & 0x1fff;
+  if (rem > 0x1000 || (rem === 0x1000 && half & 1)) half++; // a carry into the exponent is the right result
+  return sign | half;
+}
+
+/**
+ * The bytes of a safetensors file holding `tensors` (names sorted, header padded to 8 bytes) and optional
+ * metadata, every tensor stored as `dtype`: F32 (exact) or F16 (half the size, rounded to nearest even).
+ */
+export function encodeSafetensors(tensors: Map<string, TensorToWrite>, metadata?: Record<string, string>, dtype: 'F32' | 'F16' = 'F32'): Uint8Array {
+  const width = dtype === 'F32' ? 4 : 2;
   const names = [...tensors.keys()].sort();
   const header: Record<string, unknown> = {};
   if (metadata && Object.keys(metadata).length > 0) header.__metadata__ = metadata;
@@ -192,8 +224,8 @@ export function encodeSafetensors(tensors: Map<string, TensorToWrite>, metadata?
     const t = tensors.get(name)!;
     const count = t.shape.reduce((a, b) => a * b, 1);
     if (count !== t.data.length) throw new Error(`encodeSafetensors: "${name}" has ${t.data.length} values for shape [${t.shape}]`);
-    header[name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + 4 * count] };
-    offset += 4 * count;
+    header[name] = { dtype, shape: t.shape, data_offsets: [offset, offset + width * count] };
+    offset += width * count;
   }
   let json = Buffer.from(JSON.stringify(header), 'utf8');
   const padded = Math.ceil(json.length / 8) * 8;
@@ -205,17 +237,18 @@ export function encodeSafetensors(tensors: Map<string, TensorToWrite>, metadata?
   let at = 8 + json.length;
   for (const name of names) {
     const data = tensors.get(name)!.data;
-    if (LITTLE_ENDIAN_HOST) {
+    if (dtype === 'F16') {
+      for (let i = 0; i < data.length; i++) view.setUint16(at + 2 * i, floatToHalf(data[i]), true);
+    } else if (LITTLE_ENDIAN_HOST) {
       out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), at);
     } else {
       for (let i = 0; i < data.length; i++) view.setFloat32(at + 4 * i, data[i], true);
     }
-    at += data.byteLength;
+    at += width * data.length;
   }
   return out;
 }
 
-/** Write a float32 safetensors file atomically (temporary name, then rename). */
 export function writeSafetensors(file: string, tensors: Map<string, TensorToWrite>, metadata?: Record<string, string>): void {
   writeFileAtomic(file, encodeSafetensors(tensors, metadata));
 }

@@ -9,20 +9,9 @@ import * as path from 'node:path';
 import { Figure, figureSize } from './figure';
 import { figurePage } from './html';
 
-const CANDIDATES = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'];
-
-/** The Chromium executable: CEFRLAB_CHROMIUM, or the first of the usual names on PATH. */
-export function findChromium(): string | null {
-  const forced = process.env.CEFRLAB_CHROMIUM;
-  if (forced) return fs.existsSync(forced) ? forced : null;
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    for (const name of CANDIDATES) {
-      const file = path.join(dir, name);
-      if (dir && fs.existsSync(file)) return file;
-    }
-  }
-  return null;
-}
+// The Chromium lookup lives in runtime (cefrlab doctor reports it without loading the plotting code).
+import { findChromium } from '../runtime/chromium';
+export { findChromium };
 
 /** Render an HTML file to a PNG of the given size. Throws with the fix when Chromium is missing or fails. */
 export function htmlToPng(htmlFile: string, pngFile: string, width: number, height: number): string {

@@ -112,14 +112,28 @@ export function parseBackendOverride(value: string | undefined): BackendChoice |
 }
 
 let chosen: Promise<BackendReport> | null = null;
+let chosenReport: BackendReport | null = null;
 
 /**
- * Choose and activate a backend (once per process; later calls return the same report).
- * A forced backend that does not load is an error, not a silent fallback.
+ * Choose and activate a backend (once per process; later calls return the same report). This is the one
+ * place that picks a backend and registers the native kernels: the entry points call it (the command line,
+ * the notebooks' first cell, a library user's `init()`); library functions such as `train()` and
+ * `evaluateSums()` use whatever backend is active and never switch it. A forced backend that does not load is
+ * an error, not a silent fallback.
  */
 export function initBackend(): Promise<BackendReport> {
-  if (!chosen) chosen = choose(parseBackendOverride(process.env.CEFRLAB_BACKEND));
+  if (!chosen) {
+    chosen = choose(parseBackendOverride(process.env.CEFRLAB_BACKEND)).then((r) => (chosenReport = r));
+  }
   return chosen;
+}
+
+/** The library's start-up call: the same as `initBackend()`. */
+export const init = initBackend;
+
+/** The report of `initBackend()` once it has finished, else null (nothing was chosen explicitly). */
+export function chosenBackend(): BackendReport | null {
+  return chosenReport;
 }
 
 async function choose(forced: BackendChoice | null): Promise<BackendReport> {

@@ -5,7 +5,7 @@ import { initBackend, describeBackend, gpuVisible, BackendReport } from './backe
 import { jupyterStatus, JupyterStatus, KERNEL_NAME } from './jupyter';
 import { versions, Versions } from './versions';
 import { dataDir, defaultCsv, jupyterDir } from './paths';
-import { findChromium } from '../plot/png';
+import { findChromium } from './chromium';
 import { describeNativeKernels } from './kernels/index';
 
 export interface DoctorReport {

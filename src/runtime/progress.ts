@@ -1,6 +1,7 @@
 /**
- * Progress for long work. On a terminal: a live bar (cli-progress). Elsewhere (notebooks, CI logs): one
- * plain line every few seconds, so output stays readable. `CEFRLAB_QUIET=1` silences both.
+ * Progress for long work. On a terminal: a live bar (cli-progress). In a notebook: a few plain lines (the
+ * first update, each quarter, the end), since the loss curve is the figure. In logs (CI, batch jobs): one line
+ * every 30 s and one at the end. `CEFRLAB_QUIET=1` silences all of them.
  */
 import * as cliProgress from 'cli-progress';
 
@@ -44,23 +45,32 @@ export function progress(label: string, total: number, stream: NodeJS.WriteStrea
       stop: () => bar.stop(),
     };
   }
+  // In a notebook: a few lines (start, every quarter, the end); in logs: one line every 30 s and the end.
+  const notebook = inNotebookKernel() || process.env.CEFRLAB_PROGRESS === 'notebook';
   let last = 0;
   let lastValue = 0;
+  let nextQuarter = 0;
   let lastFields: Record<string, string | number> = {};
-  const line = (value: number, fields: Record<string, string | number>) =>
+  const line = (value: number, fields: Record<string, string | number>) => {
     stream.write(`${label} ${value}/${total} (${total ? Math.floor((100 * value) / total) : 100}%) eta ${eta(start, value, total)} ${fmt(fields)}\n`);
+  };
   return {
     update(value, fields = {}) {
       lastValue = value;
       lastFields = fields;
       const now = Date.now();
-      if (now - last >= 5000) {
+      if (notebook) {
+        if (total > 0 && value >= (nextQuarter * total) / 4 && value < total) {
+          while (value >= (nextQuarter * total) / 4) nextQuarter++;
+          line(value, fields);
+        }
+      } else if (now - last >= 30000 || last === 0) {
         last = now;
         line(value, fields);
       }
     },
     stop() {
-      line(lastValue, { ...lastFields, time: `${((Date.now() - start) / 1000).toFixed(1)}s` });
+      stream.write(`${label} ${lastValue}/${total} done in ${((Date.now() - start) / 1000).toFixed(1)}s ${fmt(lastFields)}\n`);
     },
   };
 }

@@ -14,24 +14,13 @@ export interface ExperimentOptions extends TrainOptions {
   evalTag: string | null;
 }
 
-export const TRAIN_DEFAULTS = {
-  model: 'gpt2',
-  seed: 0,
-  trainTag: 'train',
-  evalTag: 'valid',
-  evalMaxExamples: 500,
-  batchSize: 8,
-  accum: 3,
-  lr: 5e-5,
-  warmupSteps: 0,
-  weightDecay: 0,
-  clip: 1.0,
-  minimalSupervision: false,
-};
+export { TRAIN_DEFAULTS } from './defaults';
+import { TRAIN_DEFAULTS } from './defaults';
 
 export async function trainExperiment(expDir: string, examplesDir: string, opts: ExperimentOptions): Promise<TrainResult> {
-  const trainSet = openExamples(examplesDir, opts.trainTag);
-  const evalSet = opts.evalTag ? openExamples(examplesDir, opts.evalTag) : null;
+  // Built at --seq-len directly, so that a shorter length shortens each example around its blanks.
+  const trainSet = openExamples(examplesDir, opts.trainTag, opts.seqLen);
+  const evalSet = opts.evalTag ? openExamples(examplesDir, opts.evalTag, opts.seqLen) : null;
   return train(expDir, {
     train: trainSet.source,
     eval: evalSet ? evalSet.source : null,
@@ -50,13 +39,4 @@ export function experimentMetrics(expDir: string): MetricRecord[] {
   return readMetrics(path.join(expDir, 'metrics.jsonl'));
 }
 
-/** The CEFR level an experiment was trained on ("all" for the general model), from its manifest. */
-export function experimentLevel(expDir: string): string | null {
-  try {
-    const m = JSON.parse(fs.readFileSync(path.join(expDir, 'manifest.json'), 'utf8')) as { data?: { level?: string } };
-    const level = m.data?.level;
-    return level && level !== 'unknown' ? level : null;
-  } catch {
-    return null;
-  }
-}
+export { experimentLevel } from '../objective/experiment-dir';

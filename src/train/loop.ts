@@ -24,17 +24,18 @@ import { UserError } from '../runtime/errors';
 import { writeJsonAtomic } from '../runtime/atomic';
 import { sha256File } from '../runtime/hash';
 import { versions } from '../runtime/versions';
-import { initBackend, describeBackend } from '../runtime/backend';
+import { chosenBackend, describeBackend } from '../runtime/backend';
 import { progress } from '../runtime/progress';
-import { enableNativeKernels } from '../runtime/kernels/index';
+import { nativeKernelsStatus } from '../runtime/kernels/index';
 import { ExampleSource, fitLength, planStep, stepsPerEpoch, evalSample, dropoutSeed } from './data';
-import { ilmTrainingLoss } from './loss';
-import { AdamW, GradientAccumulator, clipByGlobalNorm } from './optimizer';
-import { learningRate } from './schedule';
+import { AdamW, clipByGlobalNorm } from './optimizer';
+import { Schedule, ScheduleKind, defaultSchedule, learningRate } from './schedule';
 import { TrainingState, checkpointsDir, hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { MetricsLog } from './metrics';
 import { EventWriter } from './tensorboard';
 import { EvalMetrics, evaluateModel } from '../evaluate/eval';
+import { MicroBatchHook, chunk, stepGradients } from './step';
+import { WASM_HEAP_BYTES, accumulationFor, fittingMicroBatch, isFatalMemoryError, isMemoryError, outOfMemoryError } from './memory';
 
 export interface TrainOptions {
   /** Preset name (src/model/config.ts PRESETS); ignored when `config` or `init` is given. */
@@ -44,10 +45,25 @@ export interface TrainOptions {
   /** A Hugging Face GPT-2 directory to start from (the ILM rows are added). */
   init?: string;
   seed: number;
-  batchSize: number;
+  /**
+   * Examples per micro-batch, or 'auto': start at `autoBatchStart` (8) and halve after an out-of-memory error
+   * (memory.ts), raising the accumulation so each step keeps `autoBatchStart x accum` examples.
+   */
+  batchSize: number | 'auto';
+  /** Micro-batches per step; examples per step = batch size x accum (with 'auto': autoBatchStart x accum). */
   accum: number;
-  lr: number;
-  warmupSteps: number;
+  /** First micro-batch tried by batchSize 'auto' (default 8). */
+  autoBatchStart?: number;
+  /**
+   * Peak learning rate. Not given: the default schedule (schedule.ts) — with `init` the fine-tuning rate 5e-5,
+   * constant; from random weights 3e-4 with warm-up and cosine decay.
+   */
+  lr?: number;
+  /** Linear warm-up steps (default 0 with an explicit lr; the default schedule's otherwise). */
+  warmupSteps?: number;
+  /** 'constant' (default with an explicit lr) or 'cosine' decay to `minLrRatio` x lr over the run's steps. */
+  schedule?: ScheduleKind;
+  minLrRatio?: number;
   weightDecay: number;
   /** Global gradient-norm limit; 0 disables clipping. */
   clip: number;
@@ -68,6 +84,8 @@ export interface TrainOptions {
   restart?: boolean;
   /** Where lines for the user go (model summary, evaluations); default stdout. */
   log?: (line: string) => void;
+  /** Called before each micro-batch's forward pass (tests simulate running out of memory here). */
+  beforeMicroBatch?: MicroBatchHook;
 }
 
 export interface TrainData {
@@ -88,6 +106,16 @@ export interface TrainResult {
   lastEval: EvalMetrics | null;
   parameters: number;
   seconds: number;
+  /** The micro-batch and accumulation that ran (with batchSize 'auto': what was found to fit). */
+  batchSize: number;
+  accum: number;
+  /** The learning-rate schedule that applied. */
+  schedule: ResolvedSchedule;
+}
+
+/** The schedule a run uses, and which default it came from. */
+export interface ResolvedSchedule extends Required<Schedule> {
+  name: 'fine-tuning' | 'from-scratch' | 'given';
 }
 
 /** A NaN or infinite loss: training stopped, the last good checkpoint was kept. */
@@ -98,44 +126,84 @@ export class TrainingDivergedError extends UserError {
   }
 }
 
-const MEMORY_ERROR = /out of memory|oom|cannot allocate|allocation failed|invalid (typed )?array length|memory access out of bounds|array buffer allocation/i;
-
-function isMemoryError(err: unknown): boolean {
-  return err instanceof Error && !(err instanceof UserError) && MEMORY_ERROR.test(`${err.name} ${err.message}`);
-}
+const AUTO_BATCH_START = 8;
 
 function validate(opts: TrainOptions): void {
   const positive = (name: string, v: number | undefined) => {
     if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new UserError(`--${name} must be a positive integer, got ${v}. Fix: give a whole number of at least 1`);
   };
-  positive('batch-size', opts.batchSize);
+  if (opts.batchSize !== 'auto') positive('batch-size', opts.batchSize);
   positive('accum', opts.accum);
   positive('seq-len', opts.seqLen);
   positive('epochs', opts.epochs);
   positive('max-steps', opts.maxSteps);
   positive('eval-every-steps', opts.evalEverySteps);
-  if (!(opts.lr > 0) || !Number.isFinite(opts.lr)) throw new UserError(`--lr must be a positive number, got ${opts.lr}. Fix: e.g. --lr 5e-5`);
+  if (opts.lr !== undefined && (!(opts.lr > 0) || !Number.isFinite(opts.lr))) throw new UserError(`--lr must be a positive number, got ${opts.lr}. Fix: e.g. --lr 5e-5`);
   if (!(opts.clip >= 0)) throw new UserError(`--clip must be 0 (off) or positive, got ${opts.clip}`);
   if (!(opts.weightDecay >= 0)) throw new UserError(`--weight-decay must be 0 or positive, got ${opts.weightDecay}`);
-  if (!(opts.warmupSteps >= 0)) throw new UserError(`--warmup-steps must be 0 or positive, got ${opts.warmupSteps}`);
+  if (opts.warmupSteps !== undefined && !(opts.warmupSteps >= 0)) throw new UserError(`--warmup-steps must be 0 or positive, got ${opts.warmupSteps}`);
+  if (opts.schedule !== undefined && opts.schedule !== 'constant' && opts.schedule !== 'cosine') throw new UserError(`--schedule must be constant or cosine, got ${opts.schedule}`);
 }
 
-/** The options that fix the trajectory of the weights; a resume must match them. */
-function fingerprint(opts: TrainOptions, config: GPT2Config, seqLen: number, dataHash: string): TrainingState['fingerprint'] {
+/** The schedule of a run: explicit options win; otherwise fine-tuning with `init`, from-scratch without. */
+export function resolveSchedule(opts: Pick<TrainOptions, 'lr' | 'warmupSteps' | 'schedule' | 'minLrRatio' | 'init'>, totalSteps: number): ResolvedSchedule {
+  const d = defaultSchedule(Boolean(opts.init), totalSteps);
+  if (opts.lr === undefined) {
+    const kind = opts.schedule ?? d.kind;
+    return { name: d.name, lr: d.lr, warmupSteps: opts.warmupSteps ?? d.warmupSteps, kind, totalSteps, minLrRatio: opts.minLrRatio ?? (kind === 'cosine' ? 0.1 : 1) };
+  }
+  const kind = opts.schedule ?? 'constant';
+  return { name: 'given', lr: opts.lr, warmupSteps: opts.warmupSteps ?? 0, kind, totalSteps, minLrRatio: opts.minLrRatio ?? (kind === 'cosine' ? 0.1 : 1) };
+}
+
+type Fingerprint = TrainingState['fingerprint'];
+
+/** The options and data that fix the trajectory of the weights and the meaning of "best"; a resume must match them. */
+function fingerprint(opts: TrainOptions, config: GPT2Config, seqLen: number, dataHash: string, evalHash: string, examplesPerStep: number, schedule: ResolvedSchedule): Fingerprint {
   return {
     config: JSON.stringify(config),
     init: opts.init ? path.resolve(opts.init) : null,
     seed: opts.seed,
-    batchSize: opts.batchSize,
-    accum: opts.accum,
-    lr: opts.lr,
-    warmupSteps: opts.warmupSteps,
+    examplesPerStep,
+    lr: schedule.lr,
+    warmupSteps: schedule.warmupSteps,
+    schedule: schedule.kind === 'cosine' ? `cosine to ${schedule.minLrRatio} over ${schedule.totalSteps} steps` : 'constant',
     weightDecay: opts.weightDecay,
     clip: opts.clip,
     seqLen,
     minimalSupervision: opts.minimalSupervision,
     trainData: dataHash,
+    evalData: evalHash,
+    evalMaxExamples: opts.evalMaxExamples,
   };
+}
+
+/**
+ * Keys that checkpoints written before they existed lack, and the value those runs had. A checkpoint of an
+ * earlier version resumes when its settings equal these; batchSize x accum stood for examplesPerStep.
+ */
+const LEGACY: Record<string, (old: Fingerprint) => string | number | boolean | null | undefined> = {
+  examplesPerStep: (old) => (typeof old.batchSize === 'number' && typeof old.accum === 'number' ? old.batchSize * old.accum : undefined),
+  schedule: () => 'constant',
+};
+const IGNORED_IN_OLD = new Set(['batchSize', 'accum']);
+
+/** The settings that differ between a checkpoint and this run, described for the user. */
+export function fingerprintDiffs(stored: Fingerprint, expected: Fingerprint): string[] {
+  const diffs: string[] = [];
+  for (const k of Object.keys(expected)) {
+    let was: Fingerprint[string] | undefined = stored[k];
+    if (!(k in stored)) {
+      if (k === 'evalData' || k === 'evalMaxExamples') {
+        // written before the evaluation set was part of the fingerprint: nothing to compare against
+        continue;
+      }
+      was = LEGACY[k]?.(stored);
+    }
+    if (was !== expected[k]) diffs.push(`${k} (checkpoint ${String(was).slice(0, 60)}, now ${String(expected[k]).slice(0, 60)})`);
+  }
+  for (const k of Object.keys(stored)) if (!(k in expected) && !IGNORED_IN_OLD.has(k)) diffs.push(`${k} (checkpoint ${String(stored[k]).slice(0, 60)}, now not set)`);
+  return diffs;
 }
 
 async function hashFiles(files: string[]): Promise<Array<{ file: string; sha256: string; bytes: number }>> {
@@ -148,16 +216,74 @@ function modelConfig(opts: TrainOptions): GPT2Config {
   return opts.config ? { ...opts.config } : presetConfig(opts.model);
 }
 
+interface RunStart {
+  model: GPT2;
+  optimizer: AdamW;
+  state: TrainingState;
+  resumedFromStep: number | null;
+}
+
+/** The model, optimizer and state of the run: resumed from checkpoints/last, or fresh. */
+function startRun(lastDir: string, opts: TrainOptions, expected: (config: GPT2Config, seqLen: number) => Fingerprint, seqLenFor: (m: GPT2) => number, log: (l: string) => void, count: number): RunStart {
+  const optimizerOpts = { weightDecay: opts.weightDecay };
+  if (hasCheckpoint(lastDir)) {
+    const loaded = loadCheckpoint(lastDir);
+    const { model, state } = loaded;
+    const want = expected(opts.init ? model.config : modelConfig(opts), seqLenFor(model));
+    const diffs = fingerprintDiffs(state.fingerprint, want);
+    if (diffs.length > 0) {
+      model.dispose();
+      throw new UserError(
+        `${lastDir}: this experiment was started with different settings: ${diffs.join('; ')}. ` +
+          'Its best-loss comparisons and data order belong to those settings. Fix: rerun with the original settings to resume, ' +
+          'add --restart to start again from scratch, or use a new EXP_DIR',
+      );
+    }
+    state.fingerprint = want; // upgrade an older checkpoint's fingerprint to the current keys
+    const optimizer = new AdamW(model.weights, optimizerOpts);
+    optimizer.loadState(loaded.optimizerState);
+    log(`Resuming ${path.dirname(path.dirname(lastDir))} from step ${state.step} (epoch ${state.epoch}, example ${state.position} of ${count}).`);
+    return { model, optimizer, state, resumedFromStep: state.step };
+  }
+  let model: GPT2;
+  if (opts.init) {
+    model = loadPretrainedGpt2(opts.init, opts.seed);
+    log(`Initialised from ${opts.init}.`);
+  } else {
+    model = GPT2.create(modelConfig(opts), opts.seed);
+  }
+  const state: TrainingState = {
+    format: 1, step: 0, epoch: 0, position: 0, examplesSeen: 0, tokensSeen: 0,
+    bestInfillLoss: null, bestStep: null, evalsWithoutImprovement: 0, stopped: null,
+    seed: opts.seed, fingerprint: expected(model.config, seqLenFor(model)),
+  };
+  return { model, optimizer: new AdamW(model.weights, optimizerOpts), state, resumedFromStep: null };
+}
+
+/** The backend in use, as chosen by initBackend() at the entry point; train() never switches it. */
+function backendInfo(): { choice: string; tfBackend: string; description: string; nativeKernels: ReturnType<typeof nativeKernelsStatus> } {
+  const report = chosenBackend();
+  const native = nativeKernelsStatus();
+  if (report) return { choice: report.choice, tfBackend: report.tfBackend, description: describeBackend(report), nativeKernels: native };
+  const tfBackend = tf.getBackend();
+  return { choice: tfBackend, tfBackend, description: `${tfBackend} (TensorFlow.js's default: initBackend() was not called, so the native kernels are ${native.active ? 'on' : 'off'})`, nativeKernels: native };
+}
+
+/** Bytes of weights, both AdamW moments, the gradients and their accumulation. */
+function fixedTrainingBytes(parameters: number): number {
+  return 4 * parameters * 5;
+}
+
 /**
  * Train (or resume) the experiment in `expDir`. Writes checkpoints/{last,best}, metrics.jsonl, TensorBoard events
- * and manifest.json there.
+ * and manifest.json there. Uses the active TensorFlow.js backend: call `initBackend()` first to choose the best
+ * one (the command line and the notebooks do).
  */
 export async function train(expDir: string, data: TrainData, opts: TrainOptions): Promise<TrainResult> {
   validate(opts);
   const log = opts.log ?? ((line: string) => process.stdout.write(line + '\n'));
   const started = Date.now();
-  const backend = await initBackend();
-  const native = enableNativeKernels(); // an accelerator when the OpenBLAS addon is built; falls back silently
+  const backend = backendInfo();
   if (data.train.count === 0) throw new UserError(`the training set has no examples. Fix: build examples with \`cefrlab examples train ...\``);
   if (opts.restart) removeRunOutputs(expDir);
   fs.mkdirSync(expDir, { recursive: true });
@@ -168,55 +294,28 @@ export async function train(expDir: string, data: TrainData, opts: TrainOptions)
   const trainFiles = await hashFiles(data.train.files);
   const evalFiles = data.eval ? await hashFiles(data.eval.files) : [];
   const dataHash = trainFiles.map((f) => f.sha256).join(',') || `memory:${data.train.count}`;
+  const evalHash = data.eval ? evalFiles.map((f) => f.sha256).join(',') || `memory:${data.eval.count}` : 'none';
 
-  // ---- model, optimizer and state: resumed or fresh ----
-  let model: GPT2;
-  let state: TrainingState;
-  let resumedFromStep: number | null = null;
-  const optimizerOpts = { weightDecay: opts.weightDecay };
-  let optimizer: AdamW;
-  if (hasCheckpoint(lastDir)) {
-    const loaded = loadCheckpoint(lastDir);
-    model = loaded.model;
-    state = loaded.state;
-    const seqLen = Math.min(opts.seqLen ?? data.train.seqLen, model.config.n_positions);
-    const expected = fingerprint(opts, opts.init ? model.config : modelConfig(opts), seqLen, dataHash);
-    const diffs = Object.keys(expected).filter((k) => expected[k] !== state.fingerprint[k]);
-    if (diffs.length > 0) {
-      model.dispose();
-      const what = diffs.map((k) => `${k} (checkpoint ${String(state.fingerprint[k]).slice(0, 60)}, now ${String(expected[k]).slice(0, 60)})`).join('; ');
-      throw new UserError(`${lastDir}: this experiment was started with different settings: ${what}. Fix: rerun with the original settings to resume, or use a new EXP_DIR`);
-    }
-    optimizer = new AdamW(model.weights, optimizerOpts);
-    optimizer.loadState(loaded.optimizerState);
-    resumedFromStep = state.step;
-    log(`Resuming ${expDir} from step ${state.step} (epoch ${state.epoch}, example ${state.position} of ${data.train.count}).`);
-  } else {
-    let config: GPT2Config;
-    if (opts.init) {
-      model = loadPretrainedGpt2(opts.init, opts.seed);
-      config = model.config;
-      log(`Initialised from ${opts.init}.`);
-    } else {
-      config = modelConfig(opts);
-      model = GPT2.create(config, opts.seed);
-    }
-    const seqLen = Math.min(opts.seqLen ?? data.train.seqLen, model.config.n_positions);
-    state = {
-      format: 1, step: 0, epoch: 0, position: 0, examplesSeen: 0, tokensSeen: 0,
-      bestInfillLoss: null, bestStep: null, evalsWithoutImprovement: 0, stopped: null,
-      seed: opts.seed, fingerprint: fingerprint(opts, config, seqLen, dataHash),
-    };
-    optimizer = new AdamW(model.weights, optimizerOpts);
-  }
-  const seqLen = Math.min(opts.seqLen ?? data.train.seqLen, model.config.n_positions);
-  log(model.summary());
-  log(`Backend: ${describeBackend(backend)}; native kernels: ${native.active ? 'on' : 'off'} (${native.reason})`);
-
-  // ---- limits ----
-  const perEpoch = stepsPerEpoch(data.train.count, opts.batchSize, opts.accum);
+  // ---- limits and schedule (they depend on the examples per step only, not on the micro-batch) ----
+  const auto = opts.batchSize === 'auto';
+  const target = auto ? opts.autoBatchStart ?? AUTO_BATCH_START : (opts.batchSize as number);
+  const examplesPerStep = target * opts.accum;
+  const perEpoch = stepsPerEpoch(data.train.count, examplesPerStep, 1);
   const epochs = opts.epochs ?? (opts.maxSteps ? undefined : 1);
   const totalSteps = Math.min(opts.maxSteps ?? Infinity, epochs !== undefined ? epochs * perEpoch : Infinity);
+  const schedule = resolveSchedule(opts, totalSteps);
+  const seqLenFor = (m: GPT2) => Math.min(opts.seqLen ?? data.train.seqLen, m.config.n_positions);
+  const expected = (config: GPT2Config, seqLen: number) => fingerprint(opts, config, seqLen, dataHash, evalHash, examplesPerStep, schedule);
+
+  const { model, optimizer, state, resumedFromStep } = startRun(lastDir, opts, expected, seqLenFor, log, data.train.count);
+  const seqLen = seqLenFor(model);
+  log(model.summary());
+  log(`Backend: ${backend.description}; native kernels: ${backend.nativeKernels.active ? 'on' : 'off'} (${backend.nativeKernels.reason})`);
+
+  // ---- micro-batch: given, or the largest that fits (wasm: estimated first, since running out there is fatal) ----
+  let micro = target;
+  if (auto && backend.tfBackend === 'wasm') micro = fittingMicroBatch(model.config, target, seqLen, fixedTrainingBytes(model.parameterCount()), 0.85 * WASM_HEAP_BYTES);
+  let accum = accumulationFor(examplesPerStep, micro);
   const evalEvery = opts.evalEverySteps ?? perEpoch;
   const checkpointEvery = opts.checkpointEverySteps ?? evalEvery;
   const patience = opts.patience && opts.patience > 0 ? opts.patience : 0;
@@ -233,58 +332,68 @@ export async function train(expDir: string, data: TrainData, opts: TrainOptions)
     command: 'train',
     created: new Date(started).toISOString(),
     seed: opts.seed,
-    options: { ...opts, log: undefined, seqLen, epochs: epochs ?? null, evalEverySteps: evalEvery, checkpointEverySteps: checkpointEvery },
+    options: { ...opts, log: undefined, beforeMicroBatch: undefined, seqLen, epochs: epochs ?? null, evalEverySteps: evalEvery, checkpointEverySteps: checkpointEvery },
     model: { config: model.config, parameters: model.parameterCount(), init: opts.init ?? null, preset: opts.config || opts.init ? null : opts.model },
-    backend: { choice: backend.choice, tfBackend: backend.tfBackend, description: describeBackend(backend), nativeKernels: native },
+    backend,
     versions: versions(),
     data: {
       ...(data.description ?? {}),
       train: { examples: data.train.count, seqLen: data.train.seqLen, files: trainFiles },
       eval: data.eval ? { examples: data.eval.count, sample: evalIndices.length, files: evalFiles } : null,
     },
-    schedule: { stepsPerEpoch: perEpoch, totalSteps: Number.isFinite(totalSteps) ? totalSteps : null, epochDefinition: 'one pass over the training examples' },
+    schedule: {
+      stepsPerEpoch: perEpoch, totalSteps: Number.isFinite(totalSteps) ? totalSteps : null, epochDefinition: 'one pass over the training examples',
+      examplesPerStep, batchSize: { requested: opts.batchSize, microBatch: micro, accum },
+      learningRate: { ...schedule, totalSteps: Number.isFinite(totalSteps) ? totalSteps : null,
+        applies: schedule.name === 'given' ? 'the --lr given' : schedule.name === 'fine-tuning' ? 'fine-tuning default (--init given): 5e-5, constant' : 'from-scratch default (no --init): 3e-4, warm-up, cosine decay to 10 %' },
+    },
     runs: [...((previous?.runs as unknown[]) ?? []), { started: new Date(started).toISOString(), resumedFromStep }],
     result: null as unknown,
   };
-  writeJsonAtomic(manifestFile, manifest);
+  const writeManifest = () => {
+    manifest.schedule.batchSize = { requested: opts.batchSize, microBatch: micro, accum };
+    writeJsonAtomic(manifestFile, manifest);
+  };
+  writeManifest();
 
-  const examplesPerStep = opts.batchSize * opts.accum;
-  log(`Training: ${data.train.count} examples, ${perEpoch} steps per epoch (${examplesPerStep} examples per step: batch ${opts.batchSize} x accumulation ${opts.accum}), ` +
+  const describeBatch = () => `batch ${micro} x accumulation ${accum}${auto ? ' (--batch-size auto)' : ''}`;
+  log(`Training: ${data.train.count} examples, ${perEpoch} steps per epoch (${examplesPerStep} examples per step: ${describeBatch()}), ` +
     `${Number.isFinite(totalSteps) ? totalSteps : '?'} steps, sequence length ${seqLen}, evaluation every ${evalEvery} steps on ${evalIndices.length} examples.`);
-
-  const varNames = new Map<string, string>();
-  for (const [name, v] of model.weights) varNames.set(v.name, name);
-  const varList = [...model.weights.values()];
+  log(`Learning rate: ${manifest.schedule.learningRate.applies}${schedule.name === 'given' ? ` (${schedule.lr}, ${schedule.kind}, warm-up ${schedule.warmupSteps})` : ` (warm-up ${schedule.warmupSteps} steps)`}.`);
 
   let lastEval: EvalMetrics | null = null;
   const bar = progress('train', Number.isFinite(totalSteps) ? totalSteps : state.step + perEpoch);
+  const keptMessage = () => (hasCheckpoint(lastDir) ? `the last good checkpoint (step ${loadStep(lastDir)}) is kept in ${lastDir}` : 'no checkpoint had been written yet');
 
   const runEval = async (): Promise<void> => {
     if (!data.eval || evalIndices.length === 0) return;
-    const t0 = Date.now();
-    const m = await evaluateModel(model, data.eval, evalIndices, { batchSize: opts.batchSize, seqLen });
-    lastEval = m;
-    const improved = m.infill.loss !== null && (state.bestInfillLoss === null || m.infill.loss < state.bestInfillLoss);
-    if (improved) {
-      state.bestInfillLoss = m.infill.loss;
-      state.bestStep = state.step;
-      state.evalsWithoutImprovement = 0;
-    } else {
-      state.evalsWithoutImprovement++;
+    lastEval = await evaluateAndKeepBest({ model, source: data.eval, indices: evalIndices, batchSize: micro, seqLen, state, metrics, events, log, bestDir });
+  };
+
+  /** The step's gradients at the current micro-batch; with 'auto', halve it after out-of-memory and retry. */
+  const gradientsOfStep = async (indices: number[]) => {
+    for (;;) {
+      try {
+        const batches = chunk(indices, micro).map((ix) => fitLength(data.train.batch(ix), seqLen));
+        return await stepGradients(model, batches, {
+          step: state.step + 1,
+          dropoutSeed: (k) => dropoutSeed(opts.seed, state.step, k),
+          minimalSupervision: opts.minimalSupervision,
+          beforeMicroBatch: opts.beforeMicroBatch,
+        });
+      } catch (err) {
+        if (!isMemoryError(err)) throw err;
+        const fatal = isFatalMemoryError(err);
+        if (!auto || micro === 1 || fatal) {
+          throw outOfMemoryError({ step: state.step + 1, micro, accum, seqLen, auto: auto && !fatal, backend: backend.tfBackend, err, kept: keptMessage() });
+        }
+        const was = micro;
+        micro = Math.max(1, Math.floor(micro / 2));
+        accum = accumulationFor(examplesPerStep, micro);
+        log(`Out of memory with micro-batch ${was} (${(err as Error).message.split('\n')[0].slice(0, 120)}): trying ${describeBatch()}, still ${examplesPerStep} examples per step.`);
+        writeManifest();
+      }
     }
-    const record = {
-      context_loss: m.context.loss, infill_loss: m.infill.loss, infill_text_loss: m.infillTextOnly.loss,
-      context_ppl: m.context.perplexity, infill_ppl: m.infill.perplexity, infill_text_ppl: m.infillTextOnly.perplexity,
-      context_tokens: m.context.tokens, infill_tokens: m.infill.tokens, infill_text_tokens: m.infillTextOnly.tokens,
-      examples: m.examples, seconds: (Date.now() - t0) / 1000, best: improved ? 1 : 0,
-    };
-    metrics.append({ kind: 'eval', step: state.step, epoch: state.epoch, ...record });
-    const scalars: Record<string, number> = {};
-    for (const [k, v] of Object.entries(record)) if (typeof v === 'number' && !['best', 'examples'].includes(k)) scalars[`eval/${k}`] = v;
-    events.scalars(state.step, scalars);
-    log(`eval step ${state.step}: context loss ${fmt(m.context.loss)}, infill loss ${fmt(m.infill.loss)} (ppl ${fmt(m.infill.perplexity)}), ` +
-      `infill text ppl ${fmt(m.infillTextOnly.perplexity)}${improved ? ' (best)' : ''}`);
-    if (improved) await saveCheckpoint(bestDir, model, null, state);
   };
 
   try {
@@ -294,52 +403,27 @@ export async function train(expDir: string, data: TrainData, opts: TrainOptions)
         state.stopped = epochs !== undefined && state.step >= epochs * perEpoch ? 'epochs' : 'max-steps';
         break;
       }
-      const micro = planStep(opts.seed, state.epoch, state.position, data.train.count, opts.batchSize, opts.accum);
+      const [indices] = planStep(opts.seed, state.epoch, state.position, data.train.count, examplesPerStep, 1);
       const t0 = Date.now();
-      const acc = new GradientAccumulator();
-      let lossSum = 0;
-      let tokens = 0;
-      let examples = 0;
-      let grads: Map<string, tf.Tensor>;
-      try {
-        for (let k = 0; k < micro.length; k++) {
-          const batch = fitLength(data.train.batch(micro[k]), seqLen);
-          const input = tf.tensor2d(batch.tokens, [batch.batchSize, batch.seqLen], 'int32');
-          const seed = dropoutSeed(opts.seed, state.step, k);
-          const { value, grads: g } = tf.variableGrads(() => {
-            const logits = model.logits(input, { training: true, dropoutSeed: seed });
-            return ilmTrainingLoss(logits, batch.tokens, batch.types, { minimalSupervision: opts.minimalSupervision }).loss;
-          }, varList);
-          lossSum += (await value.data())[0];
-          const named = new Map<string, tf.Tensor>();
-          for (const [vn, t] of Object.entries(g)) named.set(varNames.get(vn)!, t);
-          acc.add(named);
-          tf.dispose([value, input, ...Object.values(g)]);
-          tokens += batch.batchSize * batch.seqLen;
-          examples += batch.batchSize;
-        }
-        grads = acc.mean();
-      } catch (err) {
-        acc.dispose();
-        if (isMemoryError(err)) {
-          throw new UserError(`out of memory at step ${state.step + 1} (${(err as Error).message.split('\n')[0]}). Fix: lower --batch-size (now ${opts.batchSize}) and raise --accum to keep the same examples per step, or lower --seq-len (now ${seqLen}), or use a smaller --model`);
-        }
-        throw err;
-      }
-      const loss = lossSum / micro.length;
+      const { grads, loss, tokens, examples } = await gradientsOfStep(indices);
       const gradNorm = await clipByGlobalNorm(grads, opts.clip);
       if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
         tf.dispose([...grads.values()]);
         metrics.append({ kind: 'train', step: state.step + 1, epoch: state.epoch, loss, grad_norm: gradNorm, diverged: 1 });
-        const kept = hasCheckpoint(lastDir) ? `the last good checkpoint (step ${loadStep(lastDir)}) is kept in ${lastDir}` : 'no checkpoint had been written yet';
         throw new TrainingDivergedError(
-          `training stopped at step ${state.step + 1}: the ${Number.isFinite(loss) ? 'gradient norm' : 'loss'} is ${Number.isFinite(loss) ? gradNorm : loss}; ${kept}. ` +
-          `Fix: lower the learning rate (--lr, now ${opts.lr}), keep gradient clipping on (--clip, now ${opts.clip}), add --warmup-steps, and check the examples`,
+          `training stopped at step ${state.step + 1}: the ${Number.isFinite(loss) ? 'gradient norm' : 'loss'} is ${Number.isFinite(loss) ? gradNorm : loss}; ${keptMessage()}. ` +
+          `Fix: lower the learning rate (--lr, now ${schedule.lr}), keep gradient clipping on (--clip, now ${opts.clip}), add --warmup-steps, and check the examples`,
         );
       }
-      const lr = learningRate({ lr: opts.lr, warmupSteps: opts.warmupSteps }, state.step);
-      optimizer.apply(grads, lr);
-      tf.dispose([...grads.values()]);
+      const lr = learningRate(schedule, state.step);
+      try {
+        optimizer.apply(grads, lr);
+      } catch (err) {
+        if (isMemoryError(err)) throw outOfMemoryError({ step: state.step + 1, micro, accum, seqLen, auto: false, backend: backend.tfBackend, err, kept: keptMessage() });
+        throw err;
+      } finally {
+        tf.dispose([...grads.values()]);
+      }
 
       // ---- bookkeeping ----
       state.step++;
@@ -373,6 +457,10 @@ export async function train(expDir: string, data: TrainData, opts: TrainOptions)
         events.flush();
       }
     }
+  } catch (err) {
+    optimizer.dispose();
+    model.dispose();
+    throw err;
   } finally {
     bar.stop();
     events.close();
@@ -381,15 +469,50 @@ export async function train(expDir: string, data: TrainData, opts: TrainOptions)
   const result: TrainResult = {
     expDir, step: state.step, epoch: state.epoch, stopped: state.stopped, resumedFromStep,
     bestInfillLoss: state.bestInfillLoss, bestStep: state.bestStep, lastEval, parameters: model.parameterCount(),
-    seconds: (Date.now() - started) / 1000,
+    seconds: (Date.now() - started) / 1000, batchSize: micro, accum, schedule,
   };
   manifest.runs[manifest.runs.length - 1] = { started: new Date(started).toISOString(), resumedFromStep, finished: new Date().toISOString(), stopped: state.stopped, step: state.step };
   manifest.result = { step: state.step, epoch: state.epoch, stopped: state.stopped, bestInfillLoss: state.bestInfillLoss, bestStep: state.bestStep, lastEval };
-  writeJsonAtomic(manifestFile, manifest);
+  writeManifest();
   optimizer.dispose();
   model.dispose();
   log(`Done: step ${state.step}, epoch ${state.epoch}, stopped by ${state.stopped}; best infill loss ${fmt(state.bestInfillLoss)} at step ${state.bestStep ?? '-'}.`);
   return result;
+}
+
+/**
+ * One evaluation during training: the fixed sample's losses, logged to metrics.jsonl and TensorBoard, the
+ * early-stopping state updated, and checkpoints/best written when the infill loss improved.
+ */
+async function evaluateAndKeepBest(c: {
+  model: GPT2; source: ExampleSource; indices: number[]; batchSize: number; seqLen: number; state: TrainingState;
+  metrics: MetricsLog; events: EventWriter; log: (line: string) => void; bestDir: string;
+}): Promise<EvalMetrics> {
+  const { state } = c;
+  const t0 = Date.now();
+  const m = await evaluateModel(c.model, c.source, c.indices, { batchSize: c.batchSize, seqLen: c.seqLen });
+  const improved = m.infill.loss !== null && (state.bestInfillLoss === null || m.infill.loss < state.bestInfillLoss);
+  if (improved) {
+    state.bestInfillLoss = m.infill.loss;
+    state.bestStep = state.step;
+    state.evalsWithoutImprovement = 0;
+  } else {
+    state.evalsWithoutImprovement++;
+  }
+  const record = {
+    context_loss: m.context.loss, infill_loss: m.infill.loss, infill_text_loss: m.infillTextOnly.loss,
+    context_ppl: m.context.perplexity, infill_ppl: m.infill.perplexity, infill_text_ppl: m.infillTextOnly.perplexity,
+    context_tokens: m.context.tokens, infill_tokens: m.infill.tokens, infill_text_tokens: m.infillTextOnly.tokens,
+    examples: m.examples, seconds: (Date.now() - t0) / 1000, best: improved ? 1 : 0,
+  };
+  c.metrics.append({ kind: 'eval', step: state.step, epoch: state.epoch, ...record });
+  const scalars: Record<string, number> = {};
+  for (const [k, v] of Object.entries(record)) if (typeof v === 'number' && !['best', 'examples'].includes(k)) scalars[`eval/${k}`] = v;
+  c.events.scalars(state.step, scalars);
+  c.log(`eval step ${state.step}: context loss ${fmt(m.context.loss)}, infill loss ${fmt(m.infill.loss)} (ppl ${fmt(m.infill.perplexity)}), ` +
+    `infill text ppl ${fmt(m.infillTextOnly.perplexity)}${improved ? ' (best)' : ''}`);
+  if (improved) await saveCheckpoint(c.bestDir, c.model, null, state);
+  return m;
 }
 
 /** Delete what a training run writes in `expDir` (checkpoints, metrics, events, manifest), nothing else. */

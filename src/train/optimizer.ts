@@ -57,21 +57,23 @@ export class AdamW {
     const bc2 = 1 - Math.pow(beta2, this.step);
     const stepSize = lr / bc1;
     const sqrtBc2 = Math.sqrt(bc2);
-    tf.tidy(() => {
-      for (const [name, p] of this.params) {
-        const g = grads.get(name);
-        if (!g) throw new Error(`AdamW: no gradient for ${name}`);
-        const m = this.m.get(name)!;
-        const v = this.v.get(name)!;
-        const m1 = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));
-        const v1 = tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2));
-        m.assign(m1);
-        v.assign(v1);
-        const decayed = weightDecay > 0 && isDecayed(name) ? tf.mul(p, 1 - lr * weightDecay) : p;
-        const denom = tf.add(tf.div(tf.sqrt(v1), sqrtBc2), eps);
-        p.assign(tf.sub(decayed, tf.mul(tf.div(m1, denom), stepSize)));
-      }
-    });
+    for (const name of this.params.keys()) if (!grads.has(name)) throw new Error(`AdamW: no gradient for ${name}`);
+    // One scope per parameter, and one per intermediate result: each temporary is freed as soon as the next
+    // value exists, so the peak is the live weights, moments and gradients plus about three tensors of the
+    // largest parameter (the token embedding), not a dozen copies of the whole model.
+    for (const [name, p] of this.params) {
+      const g = grads.get(name)!;
+      const m = this.m.get(name)!;
+      const v = this.v.get(name)!;
+      tf.tidy(() => m.assign(tf.tidy(() => tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)))));
+      tf.tidy(() => v.assign(tf.tidy(() => tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)))));
+      const denom = tf.tidy(() => tf.add(tf.div(tf.sqrt(v), sqrtBc2), eps));
+      const update = tf.tidy(() => tf.mul(tf.div(m, denom), stepSize));
+      denom.dispose();
+      const decay = weightDecay > 0 && isDecayed(name);
+      tf.tidy(() => p.assign(tf.tidy(() => tf.sub(decay ? tf.mul(p, 1 - lr * weightDecay) : p, update))));
+      update.dispose();
+    }
   }
 
   async exportState(): Promise<OptimizerState> {
@@ -102,7 +104,7 @@ export class AdamW {
   }
 }
 
-/** Sums gradients of several micro-batches; `mean()` divides by their number (gradient accumulation). */
+/** Sums gradients of several micro-batches (`sum()`); `mean()` divides by their number. */
 export class GradientAccumulator {
   private sums = new Map<string, tf.Tensor>();
   count = 0;
@@ -119,6 +121,18 @@ export class GradientAccumulator {
       }
     }
     this.count++;
+  }
+
+  /**
+   * The summed gradients (owned by the caller); resets the accumulator. Training weights each micro-batch's
+   * loss by the step's token totals (train/step.ts), so the sum is the step's gradient.
+   */
+  sum(): Map<string, tf.Tensor> {
+    if (this.count === 0) throw new Error('GradientAccumulator.sum: no gradients added');
+    const out = new Map(this.sums);
+    this.sums.clear();
+    this.count = 0;
+    return out;
   }
 
   /** The mean gradients (new tensors owned by the caller); resets the accumulator. */

@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { doctor, formatDoctor } from '../../runtime/doctor';
 
 export function registerDoctor(program: Command): void {
   program
@@ -7,6 +6,7 @@ export function registerDoctor(program: Command): void {
     .description('report Node, package and TensorFlow.js versions, the backend in use and why, GPU visibility, Jupyter and the kernel, and the embedded data')
     .option('--json', 'print the report as JSON', false)
     .action(async (opts: { json: boolean }) => {
+      const { doctor, formatDoctor } = await import('../../runtime/doctor');
       const report = await doctor();
       process.stdout.write((opts.json ? JSON.stringify(report, null, 2) : formatDoctor(report)) + '\n');
     });

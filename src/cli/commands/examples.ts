@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { Argument, Option } from 'commander';
 import { UserError } from '../../runtime/errors';
-import { buildExamples, EXAMPLE_DEFAULTS, formatSummary, SPLITS } from '../../ilm/examples';
+import { EXAMPLE_DEFAULTS, SPLITS } from '../../ilm/examples-options';
 import { MASK_KINDS, type MaskKind } from '../../ilm/masks';
 import type { Task } from '../../ilm/store';
 
@@ -53,6 +53,7 @@ export function registerExamples(program: Command): void {
         outDir: string,
         o: { task: Task; seed: number; examplesPerDoc: number; maxRetries: number; mask: MaskKind; p: number; minSpans?: number; maxSpans?: number; allowDuplicates: boolean; seqLen: number; skipIncomplete: boolean; workers?: number; name?: string },
       ) => {
+        const { buildExamples, formatSummary } = await import('../../ilm/examples');
         const result = await buildExamples(split, dataDir, outDir, {
           task: o.task,
           seed: o.seed,

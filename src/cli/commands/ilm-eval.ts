@@ -1,12 +1,11 @@
 /** `cefrlab ilm-eval`: the evaluation harness over ILM models and left-to-right baselines (src/infill/harness.ts). */
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { initBackend } from '../../runtime/backend';
 import { writeJsonAtomic } from '../../runtime/atomic';
 import { defaultCsv } from '../../runtime/paths';
-import { ilmEval, summaryTable } from '../../infill/harness';
 import { MASKING_MODES, type MaskingMode } from '../../infill/evalmask';
-import { addSamplingOptions, wholeNumber, type SamplingCliOptions } from './infill';
+import { addSamplingOptions, type SamplingCliOptions } from './infill';
+import { wholeNumber } from '../options';
 
 interface IlmEvalCliOptions extends SamplingCliOptions {
   input: string;
@@ -44,6 +43,8 @@ export function registerIlmEval(program: Command): void {
     .option('-o, --output <file>', 'write the full results (settings, masks, per-text results, summary) to this JSON file')
     .option('--json', 'print the full results as JSON instead of the table', false)
     .action(async (o: IlmEvalCliOptions) => {
+      const { initBackend } = await import('../../runtime/backend');
+      const { ilmEval, summaryTable } = await import('../../infill/harness');
       await initBackend();
       const report = await ilmEval({
         csv: o.input,

@@ -1,30 +1,7 @@
 /** `cefrlab infill`: fill the blanks of a text with a trained ILM, rank candidate fills, or list top fills. */
 import type { Command } from 'commander';
-import { initBackend } from '../../runtime/backend';
 import { UserError } from '../../runtime/errors';
-import { infill } from '../../infill/infill';
-import { loadExperimentModel } from '../../infill/load';
-import { rank, topFills } from '../../infill/rank';
-
-/** Commander parser for a whole number >= min, with a message naming the option. */
-export function wholeNumber(name: string, min = 0) {
-  return (value: string): number => {
-    const v = Number(value);
-    if (!/^\s*\d+\s*$/.test(value) || v < min) throw new UserError(`${name} must be a whole number >= ${min}, got "${value}". Fix: e.g. ${name} ${Math.max(min, 1)}`);
-    return v;
-  };
-}
-
-/** Commander parser for a number in (lo, hi]. */
-export function numberIn(name: string, lo: number, hi: number) {
-  return (value: string): number => {
-    const v = Number(value);
-    if (value.trim() === '' || !Number.isFinite(v) || v <= lo || v > hi) {
-      throw new UserError(`${name} must be a number > ${lo}${Number.isFinite(hi) ? ` and <= ${hi}` : ''}, got "${value}". Fix: e.g. ${name} 1`);
-    }
-    return v;
-  };
-}
+import { numberIn, wholeNumber } from '../options';
 
 /** What `addSamplingOptions` adds to a command's parsed options. */
 export interface SamplingCliOptions {
@@ -70,6 +47,10 @@ export function registerInfill(program: Command): void {
     .option('--top <k>', 'list the k most probable single-token fills of the (one) blank with their probabilities, instead of sampling', wholeNumber('--top', 1))
     .option('--json', 'print the results as JSON', false)
     .action(async (o: InfillCliOptions) => {
+      const { initBackend } = await import('../../runtime/backend');
+      const { infill } = await import('../../infill/infill');
+      const { loadExperimentModel } = await import('../../infill/load');
+      const { rank, topFills } = await import('../../infill/rank');
       await initBackend();
       const { model } = loadExperimentModel(o.model);
       try {

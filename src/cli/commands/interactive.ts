@@ -1,9 +1,7 @@
 /** `cefrlab interactive`: a prompt where you type texts with blanks and get fills (src/infill/repl.ts). */
 import type { Command } from 'commander';
-import { initBackend } from '../../runtime/backend';
-import { loadExperimentModel } from '../../infill/load';
-import { runRepl } from '../../infill/repl';
-import { addSamplingOptions, wholeNumber, type SamplingCliOptions } from './infill';
+import { addSamplingOptions, type SamplingCliOptions } from './infill';
+import { wholeNumber } from '../options';
 
 interface InteractiveCliOptions extends SamplingCliOptions {
   model: string;
@@ -28,6 +26,9 @@ export function registerInteractive(program: Command): void {
     .option('--top <k>', 'also list the k most probable single-token fills of a one-blank text (0 = off; change with :top)', wholeNumber('--top', 0), 0)
     .option('--json', 'answer each text with one line of JSON instead of text', false)
     .action(async (o: InteractiveCliOptions) => {
+      const { initBackend } = await import('../../runtime/backend');
+      const { loadExperimentModel } = await import('../../infill/load');
+      const { runRepl } = await import('../../infill/repl');
       await initBackend();
       const { model } = loadExperimentModel(o.model);
       try {

@@ -2,7 +2,6 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { CEFR_LEVELS } from '../../corpus/cefr';
-import { formatPrepareSummary, prepare } from '../../corpus/prepare';
 import { UserError } from '../../runtime/errors';
 
 function wholeNumber(name: string) {
@@ -28,6 +27,7 @@ export function registerPrepare(program: Command): void {
     .option('--split <train,valid,test>', 'split proportions, stratified by CEFR level x L1', '80,10,10')
     .addOption(new Option('--on-bad-row <mode>', 'fail: stop at the first bad row; skip: leave bad rows out, count them in the manifest and list them in rejected.csv').choices(['fail', 'skip']).default('fail'))
     .action(async (o: { csv?: string; out: string; cefrLevel?: string; sampleSize?: number; balance: boolean; seed: number; split: string; onBadRow: 'fail' | 'skip' }) => {
+      const { formatPrepareSummary, prepare } = await import('../../corpus/prepare');
       const result = await prepare({
         csv: o.csv,
         out: o.out,

@@ -1,8 +1,6 @@
 /** `cefrlab preview`: show stored ILM examples (src/ilm/preview.ts). */
 import type { Command } from 'commander';
 import { UserError } from '../../runtime/errors';
-import { ExampleStore } from '../../ilm/store';
-import { formatPreview, sampleExamples } from '../../ilm/preview';
 
 function integer(name: string, min: number) {
   return (value: string): number => {
@@ -18,7 +16,9 @@ export function registerPreview(program: Command): void {
     .argument('<file>', 'example store: OUT_DIR/<split> written by `cefrlab examples`, or the examples.bin inside it')
     .option('--n <n>', 'how many examples to show', integer('--n', 1), 5)
     .option('--seed <n>', 'seed of the random choice of examples', integer('--seed', 0), 0)
-    .action((file: string, o: { n: number; seed: number }) => {
+    .action(async (file: string, o: { n: number; seed: number }) => {
+      const { ExampleStore } = await import('../../ilm/store');
+      const { formatPreview, sampleExamples } = await import('../../ilm/preview');
       const store = ExampleStore.open(file);
       try {
         const h = store.header;

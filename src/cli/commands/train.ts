@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { UserError } from '../../runtime/errors';
 import { PRESETS } from '../../model/config';
-import { TRAIN_DEFAULTS, trainExperiment } from '../../train/experiment';
+import { resolveInit } from '../../pretrain/base';
+import { TRAIN_DEFAULTS } from '../../train/defaults';
 
 function integer(name: string, min: number) {
   return (value: string): number => {
@@ -20,9 +21,19 @@ function decimal(name: string) {
   };
 }
 
+function batchSize(value: string): number | 'auto' {
+  if (value.trim().toLowerCase() === 'auto') return 'auto';
+  return integer('--batch-size', 1)(value);
+}
+
+function scheduleKind(value: string): 'constant' | 'cosine' {
+  if (value !== 'constant' && value !== 'cosine') throw new UserError(`--schedule must be constant or cosine, got "${value}". Fix: e.g. --schedule cosine`);
+  return value;
+}
+
 interface TrainCli {
   model: string; init?: string; seed: number; trainTag: string; evalTag: string; eval: boolean; evalMaxExamples: number;
-  batchSize: number; accum: number; lr: number; warmupSteps: number; weightDecay: number; clip: number; seqLen?: number;
+  batchSize: number | 'auto'; accum: number; lr?: number; warmupSteps?: number; schedule?: 'constant' | 'cosine'; weightDecay: number; clip: number; seqLen?: number;
   epochs?: number; maxSteps?: number; evalEverySteps?: number; checkpointEverySteps?: number; patience?: number;
   minimalSupervision: boolean; restart: boolean; json: boolean;
 }
@@ -40,16 +51,17 @@ export function registerTrain(program: Command): void {
         'View the logs with `tensorboard --logdir experiments`.',
     )
     .option('--model <preset>', `architecture preset: ${Object.keys(PRESETS).join(', ')} (gpt2 is the 124M model of the reference; tiny and small train on a CPU in minutes)`, TRAIN_DEFAULTS.model)
-    .option('--init <dir>', 'start from real GPT-2 weights in a local Hugging Face directory (config.json and model.safetensors); the seven ILM token rows are added, drawn N(0, 0.02)')
+    .option('--init <dir|base>', 'start from weights in a local Hugging Face directory (config.json and model.safetensors): `base` is the base ILM shipped in data/models/base (pretrained by `cefrlab pretrain`, what the notebooks fine-tune); a published GPT-2 directory gets the seven ILM token rows added, drawn N(0, 0.02)')
     .option('--seed <n>', 'seed of initialisation, data order, dropout and the evaluation sample; same seed, same weights', integer('--seed', 0), TRAIN_DEFAULTS.seed)
     .option('--train-tag <name>', 'training example set: EXAMPLES_DIR/<name>', TRAIN_DEFAULTS.trainTag)
     .option('--eval-tag <name>', 'evaluation example set: EXAMPLES_DIR/<name>', TRAIN_DEFAULTS.evalTag)
     .option('--no-eval', 'train without evaluation (no best checkpoint, no early stopping)')
     .option('--eval-max-examples <n>', 'evaluate on at most n examples, a fixed seeded sample of the evaluation set (0: all)', integer('--eval-max-examples', 0), TRAIN_DEFAULTS.evalMaxExamples)
-    .option('--batch-size <n>', 'examples per micro-batch', integer('--batch-size', 1), TRAIN_DEFAULTS.batchSize)
-    .option('--accum <n>', 'micro-batches per optimizer step (gradient accumulation); examples per step = batch size x accum', integer('--accum', 1), TRAIN_DEFAULTS.accum)
-    .option('--lr <x>', 'AdamW learning rate (betas 0.9/0.999, eps 1e-8)', decimal('--lr'), TRAIN_DEFAULTS.lr)
-    .option('--warmup-steps <n>', 'linear learning-rate warmup over n steps (0: constant rate, as the reference)', integer('--warmup-steps', 0), TRAIN_DEFAULTS.warmupSteps)
+    .option('--batch-size <n|auto>', `examples per micro-batch, or auto: start at ${TRAIN_DEFAULTS.batchSize} and halve after each out-of-memory error, raising --accum so that every step keeps batch x accum examples (prints what it chose)`, batchSize, 'auto')
+    .option('--accum <n>', 'micro-batches per optimizer step (gradient accumulation, weighted by trained tokens, so it equals one big batch); examples per step = batch size x accum (with auto: 8 x accum)', integer('--accum', 1), TRAIN_DEFAULTS.accum)
+    .option('--lr <x>', 'peak AdamW learning rate (betas 0.9/0.999, eps 1e-8). Default: with --init the fine-tuning rate 5e-5, constant; without --init (random weights) 3e-4 with a warm-up of 5 % of the steps (at most 200) and cosine decay to 3e-5. The manifest records which applied', decimal('--lr'))
+    .option('--warmup-steps <n>', 'linear learning-rate warm-up over n steps (default: 0 with --init or an explicit --lr; 5 % of the steps from scratch)', integer('--warmup-steps', 0))
+    .option('--schedule <kind>', 'constant or cosine (decay to 10 % of --lr at the last step); default: cosine from scratch, constant with --init or an explicit --lr', scheduleKind)
     .option('--weight-decay <x>', 'AdamW decoupled weight decay; never applied to biases and layer norms', decimal('--weight-decay'), TRAIN_DEFAULTS.weightDecay)
     .option('--clip <x>', 'clip gradients to this global L2 norm (0: no clipping)', decimal('--clip'), TRAIN_DEFAULTS.clip)
     .option('--seq-len <n>', 'cut or pad examples to n tokens (default: the length they were built with, 256 unless `examples --seq-len` said otherwise)', integer('--seq-len', 2))
@@ -62,9 +74,12 @@ export function registerTrain(program: Command): void {
     .option('--restart', 'delete the experiment\'s checkpoints and logs and start again instead of resuming', false)
     .option('--json', 'print the result as JSON', false)
     .action(async (expDir: string, examplesDir: string, o: TrainCli) => {
+      const { initBackend } = await import('../../runtime/backend');
+      const { trainExperiment } = await import('../../train/experiment');
+      await initBackend();
       const result = await trainExperiment(expDir, examplesDir, {
-        model: o.model, init: o.init, seed: o.seed, trainTag: o.trainTag, evalTag: o.eval === false ? null : o.evalTag,
-        evalMaxExamples: o.evalMaxExamples, batchSize: o.batchSize, accum: o.accum, lr: o.lr, warmupSteps: o.warmupSteps,
+        model: o.model, init: o.init === undefined ? undefined : resolveInit(o.init), seed: o.seed, trainTag: o.trainTag, evalTag: o.eval === false ? null : o.evalTag,
+        evalMaxExamples: o.evalMaxExamples, batchSize: o.batchSize, accum: o.accum, lr: o.lr, warmupSteps: o.warmupSteps, schedule: o.schedule,
         weightDecay: o.weightDecay, clip: o.clip, seqLen: o.seqLen, epochs: o.epochs, maxSteps: o.maxSteps,
         evalEverySteps: o.evalEverySteps, checkpointEverySteps: o.checkpointEverySteps, patience: o.patience,
         minimalSupervision: o.minimalSupervision, restart: o.restart,

