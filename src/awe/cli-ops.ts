@@ -23,29 +23,49 @@ function asUserError<T>(file: string, f: () => T): T {
   }
 }
 
-export async function trainAweFromCsv(csv: string, out: string, o: { label: string; textColumn: string; promptColumn?: string; gbdt: GbdtOptions }) {
+/**
+ * The per-level ILM features of the AWE model: ln(perplexity) of each text under each of the lab's GPT-2 models
+ * (e.g. notebook 03's level models), through the classifier's `perplexity` encoder. The backend is the caller's.
+ */
+export async function perplexityFeatures(models: readonly string[], texts: readonly string[]): Promise<{ names: string[]; rows: number[][] }> {
+  const { createPerplexityEncoder } = await import('../classify/encoder-perplexity');
+  const encoder = createPerplexityEncoder(models, { log: true });
+  try {
+    const vectors = await encoder.encode(texts);
+    return { names: models.map((m) => `ilm_log_perplexity:${m}`), rows: vectors.map((v) => Array.from(v)) };
+  } finally {
+    encoder.dispose?.();
+  }
+}
+
+export async function trainAweFromCsv(csv: string, out: string, o: { label: string; textColumn: string; promptColumn?: string; gbdt: GbdtOptions; perplexityModels?: string[] }) {
   const t = readTable(csv);
   const pc = promptColumnOf(t.columns, o.promptColumn);
   requireColumns(t, [o.textColumn, o.label, ...(pc ? [pc] : [])], '--text-column / --label / --prompt-column');
-  const rows = t.rows.map((r) => ({ text: r[o.textColumn], prompt: pc ? r[pc] : '' }));
-  const model = asUserError(csv, () => trainAwe(rows, t.rows.map((r) => r[o.label]), o.gbdt));
+  const models = o.perplexityModels ?? [];
+  const ppl = models.length ? await perplexityFeatures(models, t.rows.map((r) => r[o.textColumn])) : null;
+  const rows = t.rows.map((r, i) => ({ text: r[o.textColumn], prompt: pc ? r[pc] : '', extra: ppl?.rows[i] }));
+  const model = asUserError(csv, () => trainAwe(rows, t.rows.map((r) => r[o.label]), o.gbdt, ppl?.names ?? []));
+  if (models.length) model.perplexityModels = models.map((m) => path.resolve(m));
   const hash = await sha256File(csv);
   await buildDirAtomic(out, (dir) => {
     saveAwe(model, dir);
     writeJsonAtomic(path.join(dir, 'manifest.json'), {
-      command: 'awe train', options: { label: o.label, textColumn: o.textColumn, promptColumn: pc, gbdt: model.gbdt.options },
+      command: 'awe train', options: { label: o.label, textColumn: o.textColumn, promptColumn: pc, gbdt: model.gbdt.options, perplexityModels: models },
       inputs: { csv: { file: csv, sha256: hash } }, trainedOn: model.trainedOn, classes: model.labels.classes, features: model.featureNames, versions: versions(),
     });
   });
   return { trainedOn: model.trainedOn, classes: model.labels.classes, features: model.featureNames.length };
 }
 
-export async function predictAweCsv(dir: string, csv: string, output: string, o: { textColumn: string; promptColumn?: string }): Promise<number> {
+export async function predictAweCsv(dir: string, csv: string, output: string, o: { textColumn: string; promptColumn?: string; initBackend?: () => Promise<void> }): Promise<number> {
   const model = loadAwe(dir);
   const t = readTable(csv);
   const pc = promptColumnOf(t.columns, o.promptColumn);
   requireColumns(t, [o.textColumn, ...(pc ? [pc] : [])], '--text-column / --prompt-column');
-  const pred = predictAwe(model, t.rows.map((r) => ({ text: r[o.textColumn], prompt: pc ? r[pc] : '' })));
+  if (model.perplexityModels?.length && o.initBackend) await o.initBackend();
+  const ppl = model.perplexityModels?.length ? await perplexityFeatures(model.perplexityModels, t.rows.map((r) => r[o.textColumn])) : null;
+  const pred = predictAwe(model, t.rows.map((r, i) => ({ text: r[o.textColumn], prompt: pc ? r[pc] : '', extra: ppl?.rows[i] })));
   const columns = [...t.columns.filter((c) => c !== 'rating'), 'rating'];
   writeTable(output, columns, t.rows.map((r, i) => ({ ...r, rating: pred[i] })));
   writeJsonAtomic(`${output}.manifest.json`, { command: 'awe predict', model: path.resolve(dir), inputs: { csv: { file: csv, sha256: await sha256File(csv) } }, versions: versions() });

@@ -16,39 +16,61 @@ import { classIndex, labelSet, type LabelSet } from './labels';
 export interface AweRow {
   text: string;
   prompt: string;
+  /** Features computed outside this module, in the order of the model's `extraNames` (e.g. per-level ILM log-perplexities). */
+  extra?: readonly number[];
 }
 
 export interface AweModel {
   kind: 'awe-gbdt';
   version: 1;
   featureNames: string[];
+  /** Names of the features each row brings in `extra` (absent in models without them). */
+  extraNames?: string[];
+  /** The lab's GPT-2 model directories whose log-perplexities are the extra features (cefrlab awe train --perplexity-models). */
+  perplexityModels?: string[];
   labels: LabelSet;
   idf: IdfTable;
   gbdt: GbdtModel;
   trainedOn: number;
 }
 
-export function aweMatrix(rows: readonly AweRow[], idf: IdfTable): Float64Array[] {
-  return rows.map((r) => aweFeatures(r.text, r.prompt, idf));
+/** One row's feature vector: the AWE features, then its `extra` features (as many as `extraCount`). */
+function rowFeatures(r: AweRow, idf: IdfTable, extraCount: number): Float64Array {
+  const base = aweFeatures(r.text, r.prompt, idf);
+  const extra = r.extra ?? [];
+  if (extra.length !== extraCount) throw new RangeError(`AWE: a row has ${extra.length} extra features, the model expects ${extraCount}`);
+  if (extraCount === 0) return base;
+  const out = new Float64Array(base.length + extraCount);
+  out.set(base);
+  out.set(extra, base.length);
+  return out;
 }
 
-export function trainAwe(rows: readonly AweRow[], labels: readonly string[], opts: GbdtOptions = {}): AweModel {
+export function aweMatrix(rows: readonly AweRow[], idf: IdfTable, extraCount = 0): Float64Array[] {
+  return rows.map((r) => rowFeatures(r, idf, extraCount));
+}
+
+export function trainAwe(rows: readonly AweRow[], labels: readonly string[], opts: GbdtOptions = {}, extraNames: readonly string[] = []): AweModel {
   const set = labelSet(labels);
   const keep = rows.map((_, i) => i).filter((i) => classIndex(set, labels[i]) != null);
   if (set.classes.length < 2) throw new RangeError('AWE: the labels need at least two classes');
   const idf = fitIdf(keep.map((i) => rows[i].text));
-  const x = keep.map((i) => aweFeatures(rows[i].text, rows[i].prompt, idf));
+  const x = keep.map((i) => rowFeatures(rows[i], idf, extraNames.length));
   const y = keep.map((i) => classIndex(set, labels[i])!);
   const gbdt = trainGbdt(x, y, set.classes.length, opts);
-  return { kind: 'awe-gbdt', version: 1, featureNames: aweFeatureNames(), labels: set, idf, gbdt, trainedOn: keep.length };
+  const model: AweModel = { kind: 'awe-gbdt', version: 1, featureNames: [...aweFeatureNames(), ...extraNames], labels: set, idf, gbdt, trainedOn: keep.length };
+  if (extraNames.length) model.extraNames = [...extraNames];
+  return model;
 }
 
 export function predictAwe(model: AweModel, rows: readonly AweRow[]): string[] {
-  return rows.map((r) => model.labels.classes[gbdtPredict(model.gbdt, aweFeatures(r.text, r.prompt, model.idf))]);
+  const k = model.extraNames?.length ?? 0;
+  return rows.map((r) => model.labels.classes[gbdtPredict(model.gbdt, rowFeatures(r, model.idf, k))]);
 }
 
 export function predictAweProba(model: AweModel, rows: readonly AweRow[]): Float64Array[] {
-  return rows.map((r) => gbdtProba(model.gbdt, aweFeatures(r.text, r.prompt, model.idf)));
+  const k = model.extraNames?.length ?? 0;
+  return rows.map((r) => gbdtProba(model.gbdt, rowFeatures(r, model.idf, k)));
 }
 
 export function saveAwe(model: AweModel, dir: string): void {
@@ -61,7 +83,7 @@ export function loadAwe(dir: string): AweModel {
   if (!fs.existsSync(file)) throw new UserError(locate(file, null, 'no AWE model here', 'train one with `cefrlab awe train --csv TRAIN.csv --label COLUMN --out DIR`'));
   const m = JSON.parse(fs.readFileSync(file, 'utf8')) as AweModel;
   if (m.kind !== 'awe-gbdt') throw new UserError(locate(file, null, `not an AWE model (kind ${m.kind})`, 'point at a directory written by `cefrlab awe train`'));
-  const names = aweFeatureNames();
+  const names = [...aweFeatureNames(), ...(m.extraNames ?? [])];
   if (m.featureNames.join() !== names.join()) {
     throw new UserError(locate(file, null, 'the model was trained on a different feature set than this version computes', 'retrain it with `cefrlab awe train`'));
   }

@@ -13,6 +13,13 @@ interface TrainCli {
   maxLeafNodes: number;
   minSamplesLeaf: number;
   seed: number;
+  perplexityModels?: string;
+}
+
+/** The perplexity features run GPT-2 models: choose the TensorFlow.js backend first (entry point). */
+async function initBackendForPerplexity(): Promise<void> {
+  const { initBackend } = require('../../runtime/backend') as typeof import('../../runtime/backend');
+  await initBackend();
 }
 
 interface PredictCli {
@@ -40,9 +47,12 @@ export function registerAwe(program: Command): void {
     .option('--max-leaf-nodes <n>', 'leaves per tree', intOption('--max-leaf-nodes', 2), 31)
     .option('--min-samples-leaf <n>', 'smallest leaf', intOption('--min-samples-leaf', 1), 20)
     .option('--seed <n>', 'seed (recorded; training itself draws nothing at random)', intOption('--seed'), 0)
+    .option('--perplexity-models <dirs>', 'comma-separated model directories of the lab (e.g. notebook 03\'s per-level models): add ln(perplexity) of each text under each as features; predict recomputes them')
     .action(async (o: TrainCli) => {
       const { trainAweFromCsv } = await import('../../awe/cli-ops');
-      const r = await trainAweFromCsv(o.csv, o.out, { label: o.label, textColumn: o.textColumn, promptColumn: o.promptColumn, gbdt: { maxIter: o.maxIter, learningRate: o.learningRate, maxLeafNodes: o.maxLeafNodes, minSamplesLeaf: o.minSamplesLeaf, seed: o.seed } });
+      const perplexityModels = o.perplexityModels ? o.perplexityModels.split(',').map((d) => d.trim()).filter(Boolean) : [];
+      if (perplexityModels.length) await initBackendForPerplexity();
+      const r = await trainAweFromCsv(o.csv, o.out, { label: o.label, textColumn: o.textColumn, promptColumn: o.promptColumn, perplexityModels, gbdt: { maxIter: o.maxIter, learningRate: o.learningRate, maxLeafNodes: o.maxLeafNodes, minSamplesLeaf: o.minSamplesLeaf, seed: o.seed } });
       process.stdout.write(`trained on ${r.trainedOn} essays, classes ${r.classes.join(' ')}, ${r.features} features; model: ${o.out}\n`);
     });
   awe
@@ -54,7 +64,7 @@ export function registerAwe(program: Command): void {
     .option('--prompt-column <name>', 'task prompt column (default: question or prompt when present)')
     .action(async (dir: string, o: PredictCli) => {
       const { predictAweCsv } = await import('../../awe/cli-ops');
-      const n = await predictAweCsv(dir, o.csv, o.output, { textColumn: o.textColumn, promptColumn: o.promptColumn });
+      const n = await predictAweCsv(dir, o.csv, o.output, { textColumn: o.textColumn, promptColumn: o.promptColumn, initBackend: initBackendForPerplexity });
       process.stdout.write(`rated ${n} essays: ${o.output}\n`);
     });
 }
