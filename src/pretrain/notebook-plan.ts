@@ -4,12 +4,11 @@
  * general model on all levels, each level model on its level alone (same start, different data), and the
  * left-to-right baseline of notebook 05 with the general model's budget. `npm start` never retrains the base.
  *
- * Step counts: 150 (general) + 3 x 60 (levels A2, B1, B2) in notebook 03 and 150 (baseline) in notebook 05,
- * 480 fine-tuning steps of the `tiny` preset at batch 4 x 256, against 520 (200 + 3 x 40 + 200) in the plan this
- * replaces, whose whole `npm start` measured 546 s on an idle 2-core machine. Measured on 2026-12-01 on the
- * shared 2-core machine: notebook 03 took 1,360 s under a load average of 13-35 (7 s per step), its level
- * models about 2 s per step once the load fell to 5. Under the test suite's fast setting (CEFRLAB_FAST=1) the
- * same code runs a handful of steps.
+ * Step counts: 50 (general) + 3 x 20 (levels A2, B1, B2) in notebook 03 and 50 (baseline) in notebook 05, 160
+ * fine-tuning steps of the `tiny` preset at batch 4 x 256. Measured on 2026-12-01 on an idle 2-core machine with
+ * the earlier 480-step plan (150 + 3 x 60 + 150): notebook 03 took 530 s and 05 240 s, and the whole `npm start`
+ * about 1,210 s, over its 15-minute budget; these counts bring it to about 12-13 minutes (1.6 s per step with
+ * the evaluations). Under the test suite's fast setting (CEFRLAB_FAST=1) the same code runs a handful of steps.
  */
 import { isFast, type NotebookPlan } from '../train/plan';
 import { BASE_MODEL_DIR } from './base';
@@ -36,10 +35,10 @@ export function notebookPlan(env: NodeJS.ProcessEnv = process.env): FineTunePlan
     accum: 1,
     general: fast
       ? { maxSteps: 3, evalEverySteps: 2, evalMaxExamples: 8, lr: 3e-4, warmupSteps: 1 }
-      : { maxSteps: 150, evalEverySteps: 25, evalMaxExamples: 48, lr: 3e-4, warmupSteps: 10 },
+      : { maxSteps: 50, evalEverySteps: 25, evalMaxExamples: 48, lr: 3e-4, warmupSteps: 10 },
     level: fast
       ? { maxSteps: 2, evalEverySteps: 1, evalMaxExamples: 8, lr: 3e-4, warmupSteps: 1 }
-      : { maxSteps: 60, evalEverySteps: 20, evalMaxExamples: 48, lr: 3e-4, warmupSteps: 10 },
+      : { maxSteps: 20, evalEverySteps: 20, evalMaxExamples: 48, lr: 3e-4, warmupSteps: 5 },
     testMaxExamples: fast ? 8 : 48,
     minLevelDocuments: 100,
   };

@@ -31,29 +31,6 @@ export function isFast(env: NodeJS.ProcessEnv = process.env): boolean {
   return env.CEFRLAB_FAST === '1';
 }
 
-/**
- * Sequence length 256 (the reference's): learner texts are long enough that 128 tokens would cut the answers off
- * more than half of the examples. Batch 4 without accumulation keeps a step near one second.
- */
-export function notebookPlan(env: NodeJS.ProcessEnv = process.env): NotebookPlan {
-  const fast = isFast(env);
-  return {
-    fast,
-    model: 'tiny',
-    seqLen: 256,
-    batchSize: 4,
-    accum: 1,
-    general: fast
-      ? { maxSteps: 3, evalEverySteps: 2, evalMaxExamples: 8, lr: 1e-3, warmupSteps: 1 }
-      : { maxSteps: 200, evalEverySteps: 25, evalMaxExamples: 48, lr: 1e-3, warmupSteps: 10 },
-    level: fast
-      ? { maxSteps: 2, evalEverySteps: 1, evalMaxExamples: 8, lr: 5e-4, warmupSteps: 0 }
-      : { maxSteps: 40, evalEverySteps: 20, evalMaxExamples: 48, lr: 5e-4, warmupSteps: 0 },
-    testMaxExamples: fast ? 8 : 48,
-    minLevelDocuments: 100,
-  };
-}
-
 export interface LevelChoice {
   level: string;
   documents: number;
