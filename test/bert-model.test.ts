@@ -17,6 +17,7 @@ import { writeRandomBert } from '../src/model/bert-random';
 import { readSafetensors, writeSafetensors, TensorToWrite } from '../src/model/safetensors';
 import { createBertEncoder } from '../src/classify/encoder-bert';
 import { lengthSortedBatches } from '../src/classify/encoder-batches';
+import { maxAbsDiff } from './array-helpers';
 
 const TINY: BertConfig = {
   vocab_size: 0, hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 64,
@@ -34,13 +35,6 @@ const TEXTS = [
 
 let root: string;
 let dir: string;
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
 before(async () => {
   await initBackend();

@@ -18,6 +18,7 @@ import { encodeText } from '../src/ilm/tokens';
 import { tokenLogProbs } from '../src/infill/forward';
 import { createIlmEncoder } from '../src/classify/encoder-ilm';
 import { createPerplexityEncoder, scoringWindows } from '../src/classify/encoder-perplexity';
+import { maxAbsDiff } from './array-helpers';
 
 const CONFIG: GPT2Config = {
   vocab_size: ILM_VOCAB_SIZE, n_positions: 32, n_embd: 32, n_layer: 2, n_head: 4,
@@ -32,13 +33,6 @@ let expA: string; // an experiment directory (checkpoints/best)
 let dirB: string; // a plain model directory
 let modelA: GPT2;
 let modelB: GPT2;
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
 before(async () => {
   await initBackend();

@@ -7,6 +7,10 @@
  * embedded data's (about 60 % of the positions carry a loss). sgemm: [1024 x 1024] x [1024 x 1024] products
  * through the active backend's matMul (OpenBLAS when the native kernels are on).
  *
+ * Because the output layer runs at the trained rows only, that count includes work the step no longer does, and
+ * can exceed 1. `executedMfu` counts the work the step needs: 6 x the non-embedding parameters per token, the
+ * tied output layer (6 x vocabulary x width) per trained row only, and the same attention term.
+ *
  *   nice node --import tsx bench/train-speed/mfu.ts [--preset tiny] [--batch 8] [--seq 128] [--steps 5]
  */
 import * as tf from '@tensorflow/tfjs';
@@ -73,11 +77,16 @@ async function main(): Promise<void> {
   const tokensPerSecond = (B * T) / median;
   const flopsPerToken = 6 * params + 12 * config.n_layer * config.n_embd * T;
   const mfu = (tokensPerSecond * flopsPerToken) / sgemm;
+  const outputParams = config.vocab_size * config.n_embd;
+  const embeddingParams = outputParams + config.n_positions * config.n_embd;
+  const executedPerToken = 6 * (params - embeddingParams) + 6 * outputParams * trainedShare + 12 * config.n_layer * config.n_embd * T;
+  const executedMfu = (tokensPerSecond * executedPerToken) / sgemm;
   console.log(JSON.stringify({
     backend: describeBackend(report), preset: arg('preset', 'tiny'), parameters: params, batch: B, seq: T, trainedShare: +trainedShare.toFixed(3),
     stepSeconds: stepSeconds.map((x) => +x.toFixed(3)), tokensPerSecond: Math.round(tokensPerSecond),
     sgemmGflops: +(sgemm / 1e9).toFixed(2), sgemmGflopsBeforeAfter: [+(sgemmBefore / 1e9).toFixed(2), +(sgemmAfter / 1e9).toFixed(2)],
     modelGflopsPerSecond: +((tokensPerSecond * flopsPerToken) / 1e9).toFixed(2), mfu: +mfu.toFixed(3),
+    executedGflopsPerSecond: +((tokensPerSecond * executedPerToken) / 1e9).toFixed(2), executedMfu: +executedMfu.toFixed(3),
   }));
 }
 main();

@@ -54,6 +54,43 @@ export const isContext = (t: number) => t === TYPE_CONTEXT;
 export const isInfill = (t: number) => t === TYPE_ANSWER || t === TYPE_END_OF_ANSWER;
 export const isInfillText = (t: number) => t === TYPE_ANSWER;
 
+/**
+ * Context-target sampling: keep each context target of example `exampleId` at step `step` with probability
+ * `keep` and mark the others untrained (TYPE_PAD), in place. The context mean over a uniform random subset is
+ * an unbiased estimate of the context mean, while the output layer (50,264 x width, most of a small model's
+ * work) then runs at far fewer rows. Infill targets are never dropped. The draw is a hash of (seed, step,
+ * example, position), so it does not depend on how the step is cut into micro-batches.
+ */
+export function sampleContextTargets(types: Uint8Array, seqLen: number, exampleIds: readonly number[], keep: number, seed: number, step: number): number {
+  if (!(keep > 0 && keep <= 1)) throw new Error(`sampleContextTargets: keep must be in (0, 1], got ${keep}`);
+  if (keep === 1) return 0;
+  const threshold = Math.floor(keep * 4294967296);
+  let dropped = 0;
+  for (let b = 0; b < exampleIds.length; b++) {
+    for (let j = 0; j < seqLen; j++) {
+      const i = b * seqLen + j;
+      if (types[i] !== TYPE_CONTEXT) continue;
+      if (hash4(seed, step, exampleIds[b], j) >= threshold) {
+        types[i] = TYPE_PAD;
+        dropped++;
+      }
+    }
+  }
+  return dropped;
+}
+
+/** A 32-bit integer hash of four integers (murmur3's finaliser over a running mix). */
+function hash4(a: number, b: number, c: number, d: number): number {
+  let h = 0x9e3779b9;
+  for (const x of [a, b, c, d]) {
+    h = Math.imul(h ^ (x | 0), 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
+  }
+  return h >>> 0;
+}
+
 /** Per-row weights such that sum(w * nll) is the training loss; also the counts behind each mean. */
 export function lossWeights(types: Uint8Array, minimalSupervision: boolean): { weights: Float32Array; context: number; infill: number } {
   let context = 0;

@@ -45,8 +45,12 @@ export interface PretrainOptions extends CorpusOptions {
   accum?: number;
   lr?: number;
   warmupSteps?: number;
+  /** 'cosine' (default: decay to 0.1 x lr at maxSteps) or 'constant' after warm-up (a run can then be continued). */
+  schedule?: 'constant' | 'cosine';
   weightDecay?: number;
   clip?: number;
+  /** Share of the context targets in the loss at each step (default 0.25; answers always count): see objective/loss. */
+  contextSample?: number;
   maxSteps?: number;
   evalEverySteps?: number;
   evalMaxExamples?: number;
@@ -67,14 +71,16 @@ export const PRETRAIN_DEFAULTS = {
   p: 0.03,
   model: 'tiny',
   dropout: 0,
-  batchSize: 4,
+  batchSize: 16,
   accum: 1,
-  lr: 1e-3,
-  warmupSteps: 50,
+  lr: 1.5e-3,
+  warmupSteps: 100,
+  schedule: 'cosine' as 'constant' | 'cosine',
   weightDecay: 0.01,
   clip: 1.0,
-  maxSteps: 1400,
-  evalEverySteps: 100,
+  contextSample: 0.25,
+  maxSteps: 2800,
+  evalEverySteps: 200,
   evalMaxExamples: 128,
   validMaxExamples: 1000,
 };
@@ -90,6 +96,9 @@ type Resolved = Required<Omit<PretrainOptions, 'log' | 'dataDir' | 'brownDir' | 
 };
 
 function resolve(o: PretrainOptions): Resolved {
+  if (o.contextSample !== undefined && !(o.contextSample > 0 && o.contextSample <= 1)) {
+    throw new UserError(`--context-sample must be in (0, 1], got ${o.contextSample}. Fix: e.g. --context-sample 0.25 (1 trains every context target)`);
+  }
   return {
     workDir: o.workDir ?? DEFAULT_WORK_DIR,
     outDir: o.outDir ?? BASE_MODEL_DIR,
@@ -107,8 +116,10 @@ function resolve(o: PretrainOptions): Resolved {
     accum: o.accum ?? PRETRAIN_DEFAULTS.accum,
     lr: o.lr ?? PRETRAIN_DEFAULTS.lr,
     warmupSteps: o.warmupSteps ?? PRETRAIN_DEFAULTS.warmupSteps,
+    schedule: o.schedule ?? PRETRAIN_DEFAULTS.schedule,
     weightDecay: o.weightDecay ?? PRETRAIN_DEFAULTS.weightDecay,
     clip: o.clip ?? PRETRAIN_DEFAULTS.clip,
+    contextSample: o.contextSample ?? PRETRAIN_DEFAULTS.contextSample,
     maxSteps: o.maxSteps ?? PRETRAIN_DEFAULTS.maxSteps,
     evalEverySteps: o.evalEverySteps ?? PRETRAIN_DEFAULTS.evalEverySteps,
     evalMaxExamples: o.evalMaxExamples ?? PRETRAIN_DEFAULTS.evalMaxExamples,
@@ -202,9 +213,9 @@ export async function pretrain(options: PretrainOptions = {}): Promise<PretrainR
   const { presetConfig } = require('../model/config') as typeof import('../model/config');
   const config = { ...presetConfig(r.model), resid_pdrop: r.dropout, embd_pdrop: r.dropout, attn_pdrop: r.dropout };
   const trainOpts = {
-    model: r.model, config, seed: r.seed, batchSize: r.batchSize, accum: r.accum, lr: r.lr, warmupSteps: r.warmupSteps,
+    model: r.model, config, seed: r.seed, batchSize: r.batchSize, accum: r.accum, lr: r.lr, warmupSteps: r.warmupSteps, schedule: r.schedule,
     weightDecay: r.weightDecay, clip: r.clip, seqLen: r.seqLen, maxSteps: r.maxSteps, evalEverySteps: r.evalEverySteps,
-    evalMaxExamples: r.evalMaxExamples, minimalSupervision: false,
+    evalMaxExamples: r.evalMaxExamples, minimalSupervision: false, contextSample: r.contextSample,
   };
   let trainResult: unknown = null;
   if (!options.exportOnly) {
@@ -249,7 +260,8 @@ async function exportBase(
   const model = loadModel(modelDir);
   // with the constant rate after warm-up, the weights at step N do not depend on --max-steps: a run stopped at
   // the checkpoint's step rebuilds exactly this checkpoint
-  const command = rebuildCommand({ ...r, maxSteps: best.step });
+  // a constant rate: the run stopped at the best step rebuilds it; a cosine run's schedule depends on maxSteps
+  const command = rebuildCommand(r.schedule === 'constant' ? { ...r, maxSteps: best.step } : r);
   const manifest: Record<string, unknown> = {
     command: 'pretrain',
     rebuild: command,
@@ -274,7 +286,7 @@ async function exportBase(
     const preset = presetConfig(r.model);
     saveModelF16(tmp, model, { resid_pdrop: preset.resid_pdrop, embd_pdrop: preset.embd_pdrop, attn_pdrop: preset.attn_pdrop });
     writeJsonAtomic(path.join(tmp, 'manifest.json'), manifest);
-    writeFileAtomic(path.join(tmp, 'README.md'), readme(manifest, command));
+    writeFileAtomic(path.join(tmp, 'README.md'), baseModelReadme(manifest, command));
   });
   model.dispose();
   log(`Wrote ${r.outDir}`);
@@ -312,6 +324,8 @@ export function rebuildCommand(r: Resolved): string {
   flag('warmup-steps', r.warmupSteps, d.warmupSteps);
   flag('weight-decay', r.weightDecay, d.weightDecay);
   flag('clip', r.clip, d.clip);
+  flag('schedule', r.schedule, d.schedule);
+  flag('context-sample', r.contextSample, d.contextSample);
   flag('seq-len', r.seqLen, d.seqLen);
   flag('examples-per-doc', r.examplesPerDoc, d.examplesPerDoc);
   flag('p', r.p, d.p);
@@ -326,7 +340,12 @@ function fmt(x: number | null): string {
   return x === null ? '-' : x.toFixed(2);
 }
 
-function readme(m: Record<string, unknown>, command: string): string {
+function pctOf(x: number | undefined): string {
+  return x === undefined ? '100 %' : `${Math.round(100 * x)} %`;
+}
+
+/** The README.md of an exported base model, from its manifest and the command that rebuilds it. */
+export function baseModelReadme(m: Record<string, unknown>, command: string): string {
   const model = m.model as { config: { n_layer: number; n_embd: number; n_head: number; n_positions: number }; parameters: number; preset: string };
   const t = m.training as { wallSecondsToCheckpoint: number | null; backend?: { description?: string } };
   const c = m.checkpoint as { step: number; tokensSeen: number };
@@ -345,6 +364,9 @@ function readme(m: Record<string, unknown>, command: string): string {
     `- architecture: preset \`${model.preset}\`, ${model.config.n_layer} layers, ${model.config.n_embd} wide, ${model.config.n_head} heads, ${model.config.n_positions} positions, ${model.parameters.toLocaleString('en-US')} parameters`,
     `- training: ${c.step} optimizer steps (the checkpoint shipped), ${c.tokensSeen.toLocaleString('en-US')} token positions (padding included), ` +
       `${t.wallSecondsToCheckpoint === null ? '?' : (t.wallSecondsToCheckpoint / 60).toFixed(0)} minutes on ${String((m.versions as { platform: string }).platform)}; backend ${t.backend?.description?.split(' (')[0] ?? '?'}`,
+    `- objective and schedule: infill mean + context mean, the context taken at a random ${pctOf((m.options as { contextSample: number }).contextSample)} of its targets each step ` +
+      `(every answer target counts); batch ${(m.options as { batchSize: number }).batchSize} x ${(m.options as { seqLen: number }).seqLen}, AdamW at ${(m.options as { lr: number }).lr} ` +
+      `after ${(m.options as { warmupSteps: number }).warmupSteps} warm-up steps, ${(m.options as { schedule: string }).schedule === 'cosine' ? 'cosine decay to a tenth' : 'constant'}`,
     '- storage: `model.safetensors` in float16 (the loader widens it to float32); `config.json` in the Hugging Face layout',
     '  (`GPT2LMHeadModel.from_pretrained` opens the folder; the tokenizer is GPT-2\'s plus the seven ILM tokens, ids 50257-50263)',
     '- `manifest.json`: options, seed, hashes of every input file, steps, backend, versions and the numbers below',

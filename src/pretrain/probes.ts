@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { UserError } from '../runtime/errors';
 import { BASE_MODEL_DIR } from './base';
 import type { MinimalPairReport } from './minimal-pairs';
+import { binomialUpperTail } from '../metrics/binomial';
 
 /** The subset of a harness report (src/infill/harness.ts) these probes read. */
 export interface HarnessLike {
@@ -94,8 +95,11 @@ export function describeChecks(input: { ilmLabel: string; lmLabel: string; repor
     lines.push(`Sampled fills of word blanks that are one word: ${w.oneWord} of ${w.fills} (${pct(w.share)}; target at least 80 %: ${w.share >= 0.8 ? 'met' : 'not met'}).`);
   }
   const p = input.pairs;
+  const sign = binomialUpperTail(p.overall.right, p.overall.pairs);
   lines.push(
-    `Minimal pairs ranked correctly: ${p.overall.right} of ${p.overall.pairs} (${pct(p.overall.accuracy)}; chance 50 %, target at least 75 %: ${p.overall.accuracy >= 0.75 ? 'met' : 'not met'}); ` +
+    `Minimal pairs ranked correctly: ${p.overall.right} of ${p.overall.pairs} (${pct(p.overall.accuracy)}; chance 50 %, ` +
+      `${sign <= 0.05 ? 'above' : 'not above'} chance by the one-sided sign test, p = ${sign < 0.001 ? sign.toExponential(1) : sign.toFixed(3)}; ` +
+      `target at least 75 %: ${p.overall.accuracy >= 0.75 ? 'met' : 'not met'}); ` +
       p.byCategory.map((c) => `${c.category} ${c.right}/${c.pairs}`).join(', ') + '.',
   );
   return lines;

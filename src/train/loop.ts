@@ -21,15 +21,16 @@ import { GPT2 } from '../model/gpt2';
 import { GPT2Config, presetConfig } from '../model/config';
 import { loadPretrainedGpt2 } from '../model/checkpoint';
 import { UserError } from '../runtime/errors';
-import { writeJsonAtomic } from '../runtime/atomic';
 import { sha256File } from '../runtime/hash';
-import { versions } from '../runtime/versions';
+import { RunManifest, scheduleApplies } from './run-manifest';
 import { chosenBackend, describeBackend } from '../runtime/backend';
 import { progress } from '../runtime/progress';
 import { nativeKernelsStatus } from '../runtime/kernels/index';
 import { ExampleSource, fitLength, planStep, stepsPerEpoch, evalSample, dropoutSeed } from './data';
 import { AdamW, clipByGlobalNorm } from './optimizer';
-import { Schedule, ScheduleKind, defaultSchedule, learningRate } from './schedule';
+import { ResolvedSchedule, ScheduleKind, learningRate, resolveSchedule } from './schedule';
+
+export { resolveSchedule, type ResolvedSchedule } from './schedule';
 import { TrainingState, checkpointsDir, hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { MetricsLog } from './metrics';
 import { EventWriter } from './tensorboard';
@@ -80,6 +81,8 @@ export interface TrainOptions {
   /** Stop after this many evaluations without a better infill loss (0 or undefined: never). */
   patience?: number;
   minimalSupervision: boolean;
+  /** Share of the context targets trained at each step, drawn afresh per step (default 1: all; see objective/loss). */
+  contextSample?: number;
   /** Delete the experiment's checkpoints and logs first instead of resuming. */
   restart?: boolean;
   /** Where lines for the user go (model summary, evaluations); default stdout. */
@@ -113,11 +116,6 @@ export interface TrainResult {
   schedule: ResolvedSchedule;
 }
 
-/** The schedule a run uses, and which default it came from. */
-export interface ResolvedSchedule extends Required<Schedule> {
-  name: 'fine-tuning' | 'from-scratch' | 'given';
-}
-
 /** A NaN or infinite loss: training stopped, the last good checkpoint was kept. */
 export class TrainingDivergedError extends UserError {
   constructor(message: string) {
@@ -143,17 +141,9 @@ function validate(opts: TrainOptions): void {
   if (!(opts.weightDecay >= 0)) throw new UserError(`--weight-decay must be 0 or positive, got ${opts.weightDecay}`);
   if (opts.warmupSteps !== undefined && !(opts.warmupSteps >= 0)) throw new UserError(`--warmup-steps must be 0 or positive, got ${opts.warmupSteps}`);
   if (opts.schedule !== undefined && opts.schedule !== 'constant' && opts.schedule !== 'cosine') throw new UserError(`--schedule must be constant or cosine, got ${opts.schedule}`);
-}
-
-/** The schedule of a run: explicit options win; otherwise fine-tuning with `init`, from-scratch without. */
-export function resolveSchedule(opts: Pick<TrainOptions, 'lr' | 'warmupSteps' | 'schedule' | 'minLrRatio' | 'init'>, totalSteps: number): ResolvedSchedule {
-  const d = defaultSchedule(Boolean(opts.init), totalSteps);
-  if (opts.lr === undefined) {
-    const kind = opts.schedule ?? d.kind;
-    return { name: d.name, lr: d.lr, warmupSteps: opts.warmupSteps ?? d.warmupSteps, kind, totalSteps, minLrRatio: opts.minLrRatio ?? (kind === 'cosine' ? 0.1 : 1) };
+  if (opts.contextSample !== undefined && !(opts.contextSample > 0 && opts.contextSample <= 1)) {
+    throw new UserError(`--context-sample must be in (0, 1], got ${opts.contextSample}. Fix: e.g. --context-sample 0.25 (1 trains every context target)`);
   }
-  const kind = opts.schedule ?? 'constant';
-  return { name: 'given', lr: opts.lr, warmupSteps: opts.warmupSteps ?? 0, kind, totalSteps, minLrRatio: opts.minLrRatio ?? (kind === 'cosine' ? 0.1 : 1) };
 }
 
 type Fingerprint = TrainingState['fingerprint'];
@@ -172,6 +162,7 @@ function fingerprint(opts: TrainOptions, config: GPT2Config, seqLen: number, dat
     clip: opts.clip,
     seqLen,
     minimalSupervision: opts.minimalSupervision,
+    contextSample: opts.contextSample ?? 1,
     trainData: dataHash,
     evalData: evalHash,
     evalMaxExamples: opts.evalMaxExamples,
@@ -185,6 +176,7 @@ function fingerprint(opts: TrainOptions, config: GPT2Config, seqLen: number, dat
 const LEGACY: Record<string, (old: Fingerprint) => string | number | boolean | null | undefined> = {
   examplesPerStep: (old) => (typeof old.batchSize === 'number' && typeof old.accum === 'number' ? old.batchSize * old.accum : undefined),
   schedule: () => 'constant',
+  contextSample: () => 1,
 };
 const IGNORED_IN_OLD = new Set(['batchSize', 'accum']);
 
@@ -274,6 +266,50 @@ function fixedTrainingBytes(parameters: number): number {
   return 4 * parameters * 5;
 }
 
+/** The length limits of a run; they depend on the examples per step only, not on the micro-batch. */
+interface RunLimits {
+  auto: boolean;
+  /** The micro-batch asked for (with 'auto': where the search starts). */
+  target: number;
+  examplesPerStep: number;
+  perEpoch: number;
+  epochs: number | undefined;
+  totalSteps: number;
+}
+
+function runLimits(opts: TrainOptions, count: number): RunLimits {
+  const auto = opts.batchSize === 'auto';
+  const target = auto ? opts.autoBatchStart ?? AUTO_BATCH_START : (opts.batchSize as number);
+  const examplesPerStep = target * opts.accum;
+  const perEpoch = stepsPerEpoch(count, examplesPerStep, 1);
+  const epochs = opts.epochs ?? (opts.maxSteps ? undefined : 1);
+  const totalSteps = Math.min(opts.maxSteps ?? Infinity, epochs !== undefined ? epochs * perEpoch : Infinity);
+  return { auto, target, examplesPerStep, perEpoch, epochs, totalSteps };
+}
+
+/** Why a run at `step` stops: its epochs or its step limit. */
+function limitReached(limits: RunLimits, step: number): 'epochs' | 'max-steps' {
+  return limits.epochs !== undefined && step >= limits.epochs * limits.perEpoch ? 'epochs' : 'max-steps';
+}
+
+/** Move the state past a step of `examples` examples and `tokens` tokens (epoch and position in the data order). */
+function advance(state: TrainingState, examples: number, tokens: number, count: number): void {
+  state.step++;
+  state.position += examples;
+  state.examplesSeen += examples;
+  state.tokensSeen += tokens;
+  if (state.position >= count) {
+    state.epoch++;
+    state.position = 0;
+  }
+}
+
+/** The micro-batch in use; with 'auto' it halves after an out-of-memory error, the accumulation rising to match. */
+interface Batching {
+  micro: number;
+  accum: number;
+}
+
 /**
  * Train (or resume) the experiment in `expDir`. Writes checkpoints/{last,best}, metrics.jsonl, TensorBoard events
  * and manifest.json there. Uses the active TensorFlow.js backend: call `initBackend()` first to choose the best
@@ -287,22 +323,16 @@ export async function train(expDir: string, data: TrainData, opts: TrainOptions)
   if (data.train.count === 0) throw new UserError(`the training set has no examples. Fix: build examples with \`cefrlab examples train ...\``);
   if (opts.restart) removeRunOutputs(expDir);
   fs.mkdirSync(expDir, { recursive: true });
-  const ckDir = checkpointsDir(expDir);
-  const lastDir = path.join(ckDir, 'last');
-  const bestDir = path.join(ckDir, 'best');
+  const lastDir = path.join(checkpointsDir(expDir), 'last');
+  const bestDir = path.join(checkpointsDir(expDir), 'best');
 
   const trainFiles = await hashFiles(data.train.files);
   const evalFiles = data.eval ? await hashFiles(data.eval.files) : [];
   const dataHash = trainFiles.map((f) => f.sha256).join(',') || `memory:${data.train.count}`;
   const evalHash = data.eval ? evalFiles.map((f) => f.sha256).join(',') || `memory:${data.eval.count}` : 'none';
 
-  // ---- limits and schedule (they depend on the examples per step only, not on the micro-batch) ----
-  const auto = opts.batchSize === 'auto';
-  const target = auto ? opts.autoBatchStart ?? AUTO_BATCH_START : (opts.batchSize as number);
-  const examplesPerStep = target * opts.accum;
-  const perEpoch = stepsPerEpoch(data.train.count, examplesPerStep, 1);
-  const epochs = opts.epochs ?? (opts.maxSteps ? undefined : 1);
-  const totalSteps = Math.min(opts.maxSteps ?? Infinity, epochs !== undefined ? epochs * perEpoch : Infinity);
+  const limits = runLimits(opts, data.train.count);
+  const { auto, examplesPerStep, perEpoch, epochs, totalSteps } = limits;
   const schedule = resolveSchedule(opts, totalSteps);
   const seqLenFor = (m: GPT2) => Math.min(opts.seqLen ?? data.train.seqLen, m.config.n_positions);
   const expected = (config: GPT2Config, seqLen: number) => fingerprint(opts, config, seqLen, dataHash, evalHash, examplesPerStep, schedule);
@@ -312,95 +342,75 @@ export async function train(expDir: string, data: TrainData, opts: TrainOptions)
   log(model.summary());
   log(`Backend: ${backend.description}; native kernels: ${backend.nativeKernels.active ? 'on' : 'off'} (${backend.nativeKernels.reason})`);
 
-  // ---- micro-batch: given, or the largest that fits (wasm: estimated first, since running out there is fatal) ----
-  let micro = target;
-  if (auto && backend.tfBackend === 'wasm') micro = fittingMicroBatch(model.config, target, seqLen, fixedTrainingBytes(model.parameterCount()), 0.85 * WASM_HEAP_BYTES);
-  let accum = accumulationFor(examplesPerStep, micro);
+  // wasm: the largest micro-batch estimated to fit first, since running out of memory there is fatal
+  const micro0 = auto && backend.tfBackend === 'wasm'
+    ? fittingMicroBatch(model.config, limits.target, seqLen, fixedTrainingBytes(model.parameterCount()), 0.85 * WASM_HEAP_BYTES)
+    : limits.target;
+  const batching: Batching = { micro: micro0, accum: accumulationFor(examplesPerStep, micro0) };
   const evalEvery = opts.evalEverySteps ?? perEpoch;
   const checkpointEvery = opts.checkpointEverySteps ?? evalEvery;
   const patience = opts.patience && opts.patience > 0 ? opts.patience : 0;
   if (state.stopped === 'max-steps' || state.stopped === 'epochs') state.stopped = null; // limits may have grown
   const evalIndices = data.eval ? evalSample(opts.seed, data.eval.count, opts.evalMaxExamples) : [];
 
-  // ---- logs and manifest ----
   const metrics = new MetricsLog(path.join(expDir, 'metrics.jsonl'));
   metrics.truncateAfter(state.step);
   const events = new EventWriter(expDir, resumedFromStep !== null ? { resumedAtStep: resumedFromStep } : {});
-  const manifestFile = path.join(expDir, 'manifest.json');
-  const previous = fs.existsSync(manifestFile) ? (JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as { runs?: unknown[] }) : null;
-  const manifest = {
-    command: 'train',
-    created: new Date(started).toISOString(),
-    seed: opts.seed,
+  const manifest = new RunManifest({
+    file: path.join(expDir, 'manifest.json'), started, seed: opts.seed,
     options: { ...opts, log: undefined, beforeMicroBatch: undefined, seqLen, epochs: epochs ?? null, evalEverySteps: evalEvery, checkpointEverySteps: checkpointEvery },
     model: { config: model.config, parameters: model.parameterCount(), init: opts.init ?? null, preset: opts.config || opts.init ? null : opts.model },
     backend,
-    versions: versions(),
     data: {
       ...(data.description ?? {}),
       train: { examples: data.train.count, seqLen: data.train.seqLen, files: trainFiles },
       eval: data.eval ? { examples: data.eval.count, sample: evalIndices.length, files: evalFiles } : null,
     },
-    schedule: {
-      stepsPerEpoch: perEpoch, totalSteps: Number.isFinite(totalSteps) ? totalSteps : null, epochDefinition: 'one pass over the training examples',
-      examplesPerStep, batchSize: { requested: opts.batchSize, microBatch: micro, accum },
-      learningRate: { ...schedule, totalSteps: Number.isFinite(totalSteps) ? totalSteps : null,
-        applies: schedule.name === 'given' ? 'the --lr given' : schedule.name === 'fine-tuning' ? 'fine-tuning default (--init given): 5e-5, constant' : 'from-scratch default (no --init): 3e-4, warm-up, cosine decay to 10 %' },
-    },
-    runs: [...((previous?.runs as unknown[]) ?? []), { started: new Date(started).toISOString(), resumedFromStep }],
-    result: null as unknown,
-  };
-  const writeManifest = () => {
-    manifest.schedule.batchSize = { requested: opts.batchSize, microBatch: micro, accum };
-    writeJsonAtomic(manifestFile, manifest);
-  };
-  writeManifest();
+    stepsPerEpoch: perEpoch, totalSteps, examplesPerStep, requestedBatch: opts.batchSize, schedule, resumedFromStep,
+  });
+  manifest.write(batching.micro, batching.accum);
 
-  const describeBatch = () => `batch ${micro} x accumulation ${accum}${auto ? ' (--batch-size auto)' : ''}`;
+  const describeBatch = () => `batch ${batching.micro} x accumulation ${batching.accum}${auto ? ' (--batch-size auto)' : ''}`;
   log(`Training: ${data.train.count} examples, ${perEpoch} steps per epoch (${examplesPerStep} examples per step: ${describeBatch()}), ` +
     `${Number.isFinite(totalSteps) ? totalSteps : '?'} steps, sequence length ${seqLen}, evaluation every ${evalEvery} steps on ${evalIndices.length} examples.`);
-  log(`Learning rate: ${manifest.schedule.learningRate.applies}${schedule.name === 'given' ? ` (${schedule.lr}, ${schedule.kind}, warm-up ${schedule.warmupSteps})` : ` (warm-up ${schedule.warmupSteps} steps)`}.`);
+  log(`Learning rate: ${scheduleApplies(schedule)}${schedule.name === 'given' ? ` (${schedule.lr}, ${schedule.kind}, warm-up ${schedule.warmupSteps})` : ` (warm-up ${schedule.warmupSteps} steps)`}.`);
 
   let lastEval: EvalMetrics | null = null;
   const bar = progress('train', Number.isFinite(totalSteps) ? totalSteps : state.step + perEpoch);
   const keptMessage = () => (hasCheckpoint(lastDir) ? `the last good checkpoint (step ${loadStep(lastDir)}) is kept in ${lastDir}` : 'no checkpoint had been written yet');
-
-  const runEval = async (): Promise<void> => {
-    if (!data.eval || evalIndices.length === 0) return;
-    lastEval = await evaluateAndKeepBest({ model, source: data.eval, indices: evalIndices, batchSize: micro, seqLen, state, metrics, events, log, bestDir });
-  };
+  const memoryFailure = (err: unknown, canHalve: boolean, fatalInAuto = false) =>
+    outOfMemoryError({ step: state.step + 1, micro: batching.micro, accum: batching.accum, seqLen, auto: canHalve, backend: backend.tfBackend, err, kept: keptMessage(), fatalInAuto });
 
   /** The step's gradients at the current micro-batch; with 'auto', halve it after out-of-memory and retry. */
   const gradientsOfStep = async (indices: number[]) => {
     for (;;) {
       try {
-        const batches = chunk(indices, micro).map((ix) => fitLength(data.train.batch(ix), seqLen));
-        return await stepGradients(model, batches, {
+        const micros = chunk(indices, batching.micro);
+        const keep = opts.contextSample ?? 1;
+        return await stepGradients(model, micros.map((ix) => fitLength(data.train.batch(ix), seqLen)), {
           step: state.step + 1,
           dropoutSeed: (k) => dropoutSeed(opts.seed, state.step, k),
           minimalSupervision: opts.minimalSupervision,
+          contextSample: keep < 1 ? { keep, seed: opts.seed, examples: micros } : undefined,
           beforeMicroBatch: opts.beforeMicroBatch,
         });
       } catch (err) {
         if (!isMemoryError(err)) throw err;
         const fatal = isFatalMemoryError(err);
-        if (!auto || micro === 1 || fatal) {
-          throw outOfMemoryError({ step: state.step + 1, micro, accum, seqLen, auto: auto && !fatal, backend: backend.tfBackend, err, kept: keptMessage() });
-        }
-        const was = micro;
-        micro = Math.max(1, Math.floor(micro / 2));
-        accum = accumulationFor(examplesPerStep, micro);
+        if (!auto || batching.micro === 1 || fatal) throw memoryFailure(err, auto && !fatal, auto && fatal);
+        const was = batching.micro;
+        batching.micro = Math.max(1, Math.floor(batching.micro / 2));
+        batching.accum = accumulationFor(examplesPerStep, batching.micro);
         log(`Out of memory with micro-batch ${was} (${(err as Error).message.split('\n')[0].slice(0, 120)}): trying ${describeBatch()}, still ${examplesPerStep} examples per step.`);
-        writeManifest();
+        manifest.write(batching.micro, batching.accum);
       }
     }
   };
 
   try {
-    while (true) {
-      if (state.stopped) break;
+    while (!state.stopped) {
       if (state.step >= totalSteps) {
-        state.stopped = epochs !== undefined && state.step >= epochs * perEpoch ? 'epochs' : 'max-steps';
+        state.stopped = limitReached(limits, state.step);
         break;
       }
       const [indices] = planStep(opts.seed, state.epoch, state.position, data.train.count, examplesPerStep, 1);
@@ -410,43 +420,25 @@ export async function train(expDir: string, data: TrainData, opts: TrainOptions)
       if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
         tf.dispose([...grads.values()]);
         metrics.append({ kind: 'train', step: state.step + 1, epoch: state.epoch, loss, grad_norm: gradNorm, diverged: 1 });
-        throw new TrainingDivergedError(
-          `training stopped at step ${state.step + 1}: the ${Number.isFinite(loss) ? 'gradient norm' : 'loss'} is ${Number.isFinite(loss) ? gradNorm : loss}; ${keptMessage()}. ` +
-          `Fix: lower the learning rate (--lr, now ${schedule.lr}), keep gradient clipping on (--clip, now ${opts.clip}), add --warmup-steps, and check the examples`,
-        );
+        throw divergedError(state.step + 1, loss, gradNorm, keptMessage(), schedule.lr, opts.clip);
       }
       const lr = learningRate(schedule, state.step);
       try {
         optimizer.apply(grads, lr);
       } catch (err) {
-        if (isMemoryError(err)) throw outOfMemoryError({ step: state.step + 1, micro, accum, seqLen, auto: false, backend: backend.tfBackend, err, kept: keptMessage() });
-        throw err;
+        throw isMemoryError(err) ? memoryFailure(err, false) : err;
       } finally {
         tf.dispose([...grads.values()]);
       }
-
-      // ---- bookkeeping ----
-      state.step++;
-      state.position += examples;
-      state.examplesSeen += examples;
-      state.tokensSeen += tokens;
-      if (state.position >= data.train.count) {
-        state.epoch++;
-        state.position = 0;
-      }
+      advance(state, examples, tokens, data.train.count);
       const seconds = Math.max(1e-3, (Date.now() - t0) / 1000);
-      const record = { loss, lr, grad_norm: gradNorm, examples_per_sec: examples / seconds, tokens_per_sec: tokens / seconds };
-      metrics.append({ kind: 'train', step: state.step, epoch: state.epoch, ...record });
-      events.scalars(state.step, {
-        'train/loss': loss, 'train/lr': lr, 'train/grad_norm': gradNorm,
-        'train/examples_per_sec': record.examples_per_sec, 'train/tokens_per_sec': record.tokens_per_sec,
-      });
-      bar.update(state.step, { loss: loss.toFixed(3), 'tok/s': Math.round(record.tokens_per_sec), epoch: state.epoch });
+      logStep(metrics, events, state, { loss, lr, grad_norm: gradNorm, examples_per_sec: examples / seconds, tokens_per_sec: tokens / seconds });
+      bar.update(state.step, { loss: loss.toFixed(3), 'tok/s': Math.round(tokens / seconds), epoch: state.epoch });
 
       const final = state.step >= totalSteps;
-      if (final) state.stopped = epochs !== undefined && state.step >= epochs * perEpoch ? 'epochs' : 'max-steps';
-      if (state.step % evalEvery === 0 || final) {
-        await runEval();
+      if (final) state.stopped = limitReached(limits, state.step);
+      if ((state.step % evalEvery === 0 || final) && data.eval && evalIndices.length > 0) {
+        lastEval = await evaluateAndKeepBest({ model, source: data.eval, indices: evalIndices, batchSize: batching.micro, seqLen, state, metrics, events, log, bestDir });
         if (patience && state.evalsWithoutImprovement >= patience && !final) {
           state.stopped = 'patience';
           log(`Stopping early: ${patience} evaluations without a better infill loss (best ${fmt(state.bestInfillLoss)} at step ${state.bestStep}).`);
@@ -469,15 +461,30 @@ export async function train(expDir: string, data: TrainData, opts: TrainOptions)
   const result: TrainResult = {
     expDir, step: state.step, epoch: state.epoch, stopped: state.stopped, resumedFromStep,
     bestInfillLoss: state.bestInfillLoss, bestStep: state.bestStep, lastEval, parameters: model.parameterCount(),
-    seconds: (Date.now() - started) / 1000, batchSize: micro, accum, schedule,
+    seconds: (Date.now() - started) / 1000, batchSize: batching.micro, accum: batching.accum, schedule,
   };
-  manifest.runs[manifest.runs.length - 1] = { started: new Date(started).toISOString(), resumedFromStep, finished: new Date().toISOString(), stopped: state.stopped, step: state.step };
-  manifest.result = { step: state.step, epoch: state.epoch, stopped: state.stopped, bestInfillLoss: state.bestInfillLoss, bestStep: state.bestStep, lastEval };
-  writeManifest();
+  manifest.finish(state, { step: state.step, epoch: state.epoch, stopped: state.stopped, bestInfillLoss: state.bestInfillLoss, bestStep: state.bestStep, lastEval }, batching.micro, batching.accum);
   optimizer.dispose();
   model.dispose();
   log(`Done: step ${state.step}, epoch ${state.epoch}, stopped by ${state.stopped}; best infill loss ${fmt(state.bestInfillLoss)} at step ${state.bestStep ?? '-'}.`);
   return result;
+}
+
+/** A step's loss or gradient norm is not finite: stop before the update, with what to change. */
+function divergedError(step: number, loss: number, gradNorm: number, kept: string, lr: number, clip: number): TrainingDivergedError {
+  return new TrainingDivergedError(
+    `training stopped at step ${step}: the ${Number.isFinite(loss) ? 'gradient norm' : 'loss'} is ${Number.isFinite(loss) ? gradNorm : loss}; ${kept}. ` +
+    `Fix: lower the learning rate (--lr, now ${lr}), keep gradient clipping on (--clip, now ${clip}), add --warmup-steps, and check the examples`,
+  );
+}
+
+/** One training step in metrics.jsonl and the TensorBoard events. */
+function logStep(metrics: MetricsLog, events: EventWriter, state: TrainingState, record: { loss: number; lr: number; grad_norm: number; examples_per_sec: number; tokens_per_sec: number }): void {
+  metrics.append({ kind: 'train', step: state.step, epoch: state.epoch, ...record });
+  events.scalars(state.step, {
+    'train/loss': record.loss, 'train/lr': record.lr, 'train/grad_norm': record.grad_norm,
+    'train/examples_per_sec': record.examples_per_sec, 'train/tokens_per_sec': record.tokens_per_sec,
+  });
 }
 
 /**

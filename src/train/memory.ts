@@ -64,22 +64,34 @@ export function activationBytes(config: GPT2Config, batch: number, seqLen: numbe
 export const WASM_HEAP_BYTES = 4 * 2 ** 30;
 
 /**
+ * How much more than `activationBytes` a micro-batch takes on the wasm heap (temporaries of the backward pass,
+ * the dense embedding gradient, fragmentation). Measured 2026-12-02 with `--model gpt2` at 256 tokens: micro-batch
+ * 2 (estimate 3.36 GiB with the fixed bytes) aborted the 4 GiB heap, micro-batch 1 (2.9 GiB) trained.
+ */
+export const ACTIVATION_SAFETY = 2;
+
+/**
  * The largest micro-batch (a power-of-two fraction of `target`) whose estimate fits `budget` bytes next to
  * `fixedBytes` (weights, moments, gradients and their accumulation), at least 1. Used on wasm, where running
  * out is fatal, to start below the limit instead of finding it by crashing.
  */
 export function fittingMicroBatch(config: GPT2Config, target: number, seqLen: number, fixedBytes: number, budget: number): number {
   let b = target;
-  while (b > 1 && fixedBytes + activationBytes(config, b, seqLen) > budget) b = Math.floor(b / 2);
+  while (b > 1 && fixedBytes + ACTIVATION_SAFETY * activationBytes(config, b, seqLen) > budget) b = Math.floor(b / 2);
   return Math.max(1, b);
 }
 
 /** The message of a training run that ran out of memory (exit code 1; checkpoints are never written after it). */
 export function outOfMemoryError(opts: {
   step: number; micro: number; accum: number; seqLen: number; auto: boolean; backend: string; err: unknown; kept: string;
+  /** `--batch-size auto` was in use but the error was fatal (wasm), so it could not halve and retry. */
+  fatalInAuto?: boolean;
 }): UserError {
   const what = firstLine(opts.err);
-  const fixes = opts.auto
+  const fixes = opts.fatalInAuto
+    ? `the WebAssembly heap cannot recover from this, so --batch-size auto could not halve and retry. Fix: start lower with --batch-size 1 and --accum 1 ` +
+      `(accumulation keeps a further copy of the gradients; for --model gpt2 at 256 tokens that is what fits), lower --seq-len (now ${opts.seqLen}), or use CEFRLAB_BACKEND=cpu (no 4 GiB limit)`
+    : opts.auto
     ? `even a micro-batch of 1 does not fit. Fix: lower --seq-len (now ${opts.seqLen}), use a smaller --model, or another backend (CEFRLAB_BACKEND=cpu has no 4 GiB limit; a GPU with tfjs-node-gpu)`
     : `Fix: use --batch-size auto (halves the micro-batch until it fits and raises --accum to keep the examples per step), or lower --batch-size (now ${opts.micro}) and raise --accum (now ${opts.accum}), or lower --seq-len (now ${opts.seqLen})`;
   const wasm = opts.backend === 'wasm' ? ' (the WebAssembly backend can use at most 4 GiB)' : '';

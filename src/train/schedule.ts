@@ -43,3 +43,28 @@ export function defaultSchedule(fromPretrained: boolean, totalSteps: number): Re
   const warmup = Number.isFinite(totalSteps) ? Math.min(FROM_SCRATCH.maxWarmupSteps, Math.max(1, Math.round(FROM_SCRATCH.warmupFraction * totalSteps))) : FROM_SCRATCH.maxWarmupSteps;
   return { name: 'from-scratch', lr: FROM_SCRATCH.lr, warmupSteps: warmup, kind: 'cosine', totalSteps, minLrRatio: FROM_SCRATCH.minLrRatio };
 }
+
+/** The schedule a run uses, and which default it came from. */
+export interface ResolvedSchedule extends Required<Schedule> {
+  name: 'fine-tuning' | 'from-scratch' | 'given';
+}
+
+/** The schedule options of a run (those of TrainOptions). */
+export interface ScheduleOptions {
+  lr?: number;
+  warmupSteps?: number;
+  schedule?: ScheduleKind;
+  minLrRatio?: number;
+  init?: string;
+}
+
+/** The schedule of a run: explicit options win; otherwise fine-tuning with `init`, from-scratch without. */
+export function resolveSchedule(opts: ScheduleOptions, totalSteps: number): ResolvedSchedule {
+  const d = defaultSchedule(Boolean(opts.init), totalSteps);
+  if (opts.lr === undefined) {
+    const kind = opts.schedule ?? d.kind;
+    return { name: d.name, lr: d.lr, warmupSteps: opts.warmupSteps ?? d.warmupSteps, kind, totalSteps, minLrRatio: opts.minLrRatio ?? (kind === 'cosine' ? 0.1 : 1) };
+  }
+  const kind = opts.schedule ?? 'constant';
+  return { name: 'given', lr: opts.lr, warmupSteps: opts.warmupSteps ?? 0, kind, totalSteps, minLrRatio: opts.minLrRatio ?? (kind === 'cosine' ? 0.1 : 1) };
+}

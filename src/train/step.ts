@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GPT2 } from '../model/gpt2';
 import type { ExampleBatch } from './data';
-import { ShiftedTargets, countTargets, shiftTargets, trainingRows, weightedCrossEntropy } from '../objective/loss';
+import { ShiftedTargets, countTargets, sampleContextTargets, shiftTargets, trainingRows, weightedCrossEntropy } from '../objective/loss';
 import { GradientAccumulator } from './optimizer';
 
 export interface StepGradients {
@@ -35,6 +35,11 @@ export interface StepOptions {
   step: number;
   dropoutSeed: (micro: number) => number;
   minimalSupervision: boolean;
+  /**
+   * Keep this share of the context targets (drawn per example and position, see sampleContextTargets);
+   * `examples` are the example indices of each micro-batch. Absent: every context target is trained.
+   */
+  contextSample?: { keep: number; seed: number; examples: number[][] };
   beforeMicroBatch?: MicroBatchHook;
 }
 
@@ -48,6 +53,10 @@ export function chunk(indices: number[], size: number): number[][] {
 /** Gradients and loss of one optimizer step over `batches` (its micro-batches, already cut to length). */
 export async function stepGradients(model: GPT2, batches: ExampleBatch[], opts: StepOptions): Promise<StepGradients> {
   const shifted: ShiftedTargets[] = batches.map((b) => shiftTargets(b.tokens, b.types, b.batchSize, b.seqLen));
+  const cs = opts.contextSample;
+  if (cs && cs.keep < 1) {
+    shifted.forEach((s, k) => sampleContextTargets(s.types, batches[k].seqLen, cs.examples[k], cs.keep, cs.seed, opts.step));
+  }
   const totals = { context: 0, infill: 0 };
   for (const s of shifted) {
     const c = countTargets(s.types, opts.minimalSupervision);

@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { UserError } from '../../runtime/errors';
+import { finiteNumber, wholeNumber } from '../options';
 
 interface TrainOpts {
   encoder: string;
@@ -24,19 +25,12 @@ interface TrainOpts {
   cache: boolean;
 }
 
-function integer(name: string, min = 0) {
-  return (value: string): number => {
-    if (!/^\s*\d+\s*$/.test(value) || Number(value) < min) throw new UserError(`${name} must be a whole number of at least ${min}, got "${value}". Fix: e.g. ${name} ${Math.max(min, 5)}`);
-    return Number(value);
-  };
-}
-
-function real(name: string) {
-  return (value: string): number => {
-    const x = Number(value);
-    if (value.trim() === '' || !Number.isFinite(x)) throw new UserError(`${name} must be a number, got "${value}". Fix: e.g. ${name} 0.2`);
-    return x;
-  };
+/** The options of a command that prints a metrics report: bootstrap resamples, JSON instead of the table, a copy in a file. */
+function addReportOptions(cmd: Command): Command {
+  return cmd
+    .option('--resamples <n>', 'bootstrap resamples', wholeNumber('--resamples', 1), 1000)
+    .option('--json', 'print the JSON report instead of the table', false)
+    .option('-o, --output <file>', 'also write the JSON report to this file');
 }
 
 function addColumnOptions(cmd: Command): Command {
@@ -55,13 +49,13 @@ function addTrainOptions(cmd: Command): Command {
       .option('--correction-column <name>', 'CSV column holding a corrected version of each text')
       .option('--corrections <kind>', 'automatic corrections: spelling (each misspelt word replaced by the spelling checker\'s suggestion)')
       .option('--head <kind>', 'mlp (the paper\'s: 768-128 ReLU, dropout 0.2) | logistic | ordinal (cumulative logits)', 'mlp')
-      .option('--seed <n>', 'seed of the dev split, initialisation, batch order and dropout', integer('--seed'), 0)
-      .option('--dev <share>', 'share of the training rows held out for early stopping', real('--dev'), 0.2)
-      .option('--epochs <n>', 'maximum epochs (mlp 200; logistic and ordinal 500 full-batch steps)', integer('--epochs', 1))
-      .option('--lr <x>', 'Adam learning rate (mlp 1e-5, the paper\'s; logistic and ordinal 0.05)', real('--lr'))
-      .option('--batch-size <n>', 'mlp mini-batch size', integer('--batch-size', 1), 32)
-      .option('--patience <n>', 'epochs without dev improvement before stopping (mlp 10, others 20)', integer('--patience', 1))
-      .option('--max-tokens <n>', 'encoder tokens per text (bert: 450 by default, as the paper; ilm: the model\'s positions)', integer('--max-tokens', 1)),
+      .option('--seed <n>', 'seed of the dev split, initialisation, batch order and dropout', wholeNumber('--seed'), 0)
+      .option('--dev <share>', 'share of the training rows held out for early stopping', finiteNumber('--dev'), 0.2)
+      .option('--epochs <n>', 'maximum epochs (mlp 200; logistic and ordinal 500 full-batch steps)', wholeNumber('--epochs', 1))
+      .option('--lr <x>', 'Adam learning rate (mlp 1e-5, the paper\'s; logistic and ordinal 0.05)', finiteNumber('--lr'))
+      .option('--batch-size <n>', 'mlp mini-batch size', wholeNumber('--batch-size', 1), 32)
+      .option('--patience <n>', 'epochs without dev improvement before stopping (mlp 10, others 20)', wholeNumber('--patience', 1))
+      .option('--max-tokens <n>', 'encoder tokens per text (bert: 450 by default, as the paper; ilm: the model\'s positions)', wholeNumber('--max-tokens', 1)),
   );
 }
 
@@ -145,17 +139,14 @@ export function registerClassify(program: Command): void {
     );
   });
 
-  addColumnOptions(
+  addReportOptions(addColumnOptions(
     classify
       .command('eval')
       .description('Evaluate a saved classifier on a labelled CSV: accuracy, weightedAccuracy, balancedAccuracy, macroF1, qwk, adjacentAccuracy with 90% bootstrap CIs, perLevel, confusion')
       .argument('<MODEL_DIR>', 'directory written by `classify train`')
       .requiredOption('--csv <file>', 'test CSV')
-      .option('--correction-column <name>', 'correction column (when the model was trained with one; default: the training one)')
-      .option('--resamples <n>', 'bootstrap resamples', integer('--resamples', 1), 1000)
-      .option('--json', 'print the JSON report instead of the table', false)
-      .option('-o, --output <file>', 'also write the JSON report to this file'),
-  ).action(async (dir: string, o: { csv: string; correctionColumn?: string; resamples: number; json: boolean; output?: string; textColumn: string; levelColumn: string; idColumn: string; cache: boolean }) => {
+      .option('--correction-column <name>', 'correction column (when the model was trained with one; default: the training one)'),
+  )).action(async (dir: string, o: { csv: string; correctionColumn?: string; resamples: number; json: boolean; output?: string; textColumn: string; levelColumn: string; idColumn: string; cache: boolean }) => {
     const { readLabelledCsv } = (require('../../classify/data') as typeof import('../../classify/data'));
     const { loadClassifier, evaluateClassifier } = (require('../../classify/classifier') as typeof import('../../classify/classifier'));
     const { reportTable } = (require('../../metrics/report') as typeof import('../../metrics/report'));
@@ -191,16 +182,13 @@ export function registerClassify(program: Command): void {
     process.stdout.write(`predicted ${preds.length} texts; wrote ${o.output}\n`);
   });
 
-  addTrainOptions(
+  addReportOptions(addTrainOptions(
     classify
       .command('cv')
       .description('Stratified k-fold cross-validation: metrics of the pooled out-of-fold predictions, with per-fold accuracies')
       .requiredOption('--csv <file>', 'labelled CSV')
-      .option('--folds <n>', 'number of folds', integer('--folds', 2), 5)
-      .option('--resamples <n>', 'bootstrap resamples', integer('--resamples', 1), 1000)
-      .option('--json', 'print the JSON report instead of the table', false)
-      .option('-o, --output <file>', 'also write the JSON report to this file'),
-  ).action(async (o: TrainOpts & { csv: string; folds: number; resamples: number; json: boolean; output?: string }) => {
+      .option('--folds <n>', 'number of folds', wholeNumber('--folds', 2), 5),
+  )).action(async (o: TrainOpts & { csv: string; folds: number; resamples: number; json: boolean; output?: string }) => {
     const { readLabelledCsv } = (require('../../classify/data') as typeof import('../../classify/data'));
     const { crossValidate } = (require('../../classify/classifier') as typeof import('../../classify/classifier'));
     const { reportTable } = (require('../../metrics/report') as typeof import('../../metrics/report'));
@@ -221,7 +209,7 @@ export function registerClassify(program: Command): void {
       .requiredOption('--csv <file>', 'training CSV')
       .requiredOption('--test <file>', 'test CSV')
       .requiredOption('--sizes <list>', 'comma-separated training sizes, e.g. 10000,50000,100000')
-      .option('--seeds <n>', 'samples (and seeds) per size', integer('--seeds', 1), 3)
+      .option('--seeds <n>', 'samples (and seeds) per size', wholeNumber('--seeds', 1), 3)
       .option('--json', 'print the JSON instead of the table', false)
       .option('-o, --output <file>', 'also write the JSON to this file'),
   ).action(async (o: TrainOpts & { csv: string; test: string; sizes: string; seeds: number; json: boolean; output?: string }) => {

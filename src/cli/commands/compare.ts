@@ -3,13 +3,7 @@ import type { Command } from 'commander';
 import * as path from 'node:path';
 import { UserError } from '../../runtime/errors';
 import { writeJsonAtomic } from '../../runtime/atomic';
-
-function integer(name: string) {
-  return (value: string): number => {
-    if (!/^\s*\d+\s*$/.test(value)) throw new UserError(`${name} must be a whole number, got "${value}". Fix: e.g. ${name} 1000`);
-    return Number(value);
-  };
-}
+import { wholeNumber } from '../options';
 
 export function registerCompare(program: Command): void {
   program
@@ -25,9 +19,9 @@ export function registerCompare(program: Command): void {
     .option('--general <EXP_DIR>', 'the general model the specialisation gains are measured against (default: the model of --models trained on all levels)')
     .requiredOption('--tests <EXAMPLES_DIR...>', 'examples directories whose test set to use (or LABEL=EXAMPLES_DIR)')
     .option('--tag <name>', 'example set inside each EXAMPLES_DIR', 'test')
-    .option('--max-examples <n>', 'at most n examples per test set, a fixed seeded sample (0: all)', integer('--max-examples'), 1000)
-    .option('--seed <n>', 'seed of the example sample', integer('--seed'), 0)
-    .option('--batch-size <n>', 'examples per forward pass', integer('--batch-size'), 8)
+    .option('--max-examples <n>', 'at most n examples per test set, a fixed seeded sample (0: all)', wholeNumber('--max-examples'), 1000)
+    .option('--seed <n>', 'seed of the example sample', wholeNumber('--seed'), 0)
+    .option('--batch-size <n>', 'examples per forward pass', wholeNumber('--batch-size'), 8)
     .option('--out <file>', 'write the comparison as JSON to FILE and the heatmap to FILE with .html')
     .option('--json', 'print the comparison as JSON instead of the table', false)
     .action(async (o: { general?: string; models: string[]; tests: string[]; tag: string; maxExamples: number; seed: number; batchSize: number; out?: string; json: boolean }) => {

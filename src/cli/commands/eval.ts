@@ -2,13 +2,7 @@
 import type { Command } from 'commander';
 import { UserError } from '../../runtime/errors';
 import { writeJsonAtomic } from '../../runtime/atomic';
-
-function integer(name: string) {
-  return (value: string): number => {
-    if (!/^\s*\d+\s*$/.test(value)) throw new UserError(`${name} must be a whole number, got "${value}". Fix: e.g. ${name} 1000`);
-    return Number(value);
-  };
-}
+import { wholeNumber } from '../options';
 
 export function registerEval(program: Command): void {
   program
@@ -22,9 +16,9 @@ export function registerEval(program: Command): void {
         'are evaluated too, giving the numbers per mask type. Prints a table (JSON with --json).',
     )
     .option('--tag <name>', 'example set: EXAMPLES_DIR/<name>', 'test')
-    .option('--max-examples <n>', 'at most n examples per set, a fixed seeded sample (0: all)', integer('--max-examples'), 1000)
-    .option('--seed <n>', 'seed of the example sample', integer('--seed'), 0)
-    .option('--batch-size <n>', 'examples per forward pass (affects speed and memory, not the numbers)', integer('--batch-size'), 8)
+    .option('--max-examples <n>', 'at most n examples per set, a fixed seeded sample (0: all)', wholeNumber('--max-examples'), 1000)
+    .option('--seed <n>', 'seed of the example sample', wholeNumber('--seed'), 0)
+    .option('--batch-size <n>', 'examples per forward pass (affects speed and memory, not the numbers)', wholeNumber('--batch-size'), 8)
     .option('--out <file>', 'also write the JSON to this file')
     .option('--json', 'print the result as JSON instead of the table', false)
     .action(async (expDir: string, examplesDir: string, o: { tag: string; maxExamples: number; seed: number; batchSize: number; out?: string; json: boolean }) => {

@@ -5,13 +5,7 @@ import { UserError } from '../../runtime/errors';
 import { EXAMPLE_DEFAULTS, SPLITS } from '../../ilm/examples-options';
 import { MASK_KINDS, type MaskKind } from '../../ilm/masks';
 import type { Task } from '../../ilm/store';
-
-function integer(name: string, min: number) {
-  return (value: string): number => {
-    if (!/^\d+$/.test(value.trim()) || Number(value) < min) throw new UserError(`${name} must be a whole number >= ${min}, got "${value}". Fix: e.g. ${name} ${Math.max(min, 1)}`);
-    return Number(value);
-  };
-}
+import { wholeNumber } from '../options';
 
 function probability(value: string): number {
   const p = Number(value);
@@ -30,21 +24,21 @@ export function registerExamples(program: Command): void {
     .argument('<data-dir>', 'folder written by `cefrlab prepare` (holds train.txt, valid.txt, test.txt)')
     .argument('<out-dir>', 'output folder; the store goes to OUT_DIR/<split>/ (or OUT_DIR/<name>/ with --name), replaced atomically')
     .addOption(new Option('--task <task>', 'ilm: infilling sequences (context, blanks, answers); lm: the document alone, every token context (left-to-right baseline)').choices(['ilm', 'lm']).default(EXAMPLE_DEFAULTS.task))
-    .option('--seed <n>', 'random seed; the same input, options and seed give a byte-identical store whatever the number of workers', integer('--seed', 0), EXAMPLE_DEFAULTS.seed)
-    .option('--examples-per-doc <n>', 'example slots per document (a slot whose attempts all fail stays empty)', integer('--examples-per-doc', 1), EXAMPLE_DEFAULTS.examplesPerDoc)
-    .option('--max-retries <n>', 'attempts per slot at a mask that passes every check', integer('--max-retries', 1), EXAMPLE_DEFAULTS.maxRetries)
+    .option('--seed <n>', 'random seed; the same input, options and seed give a byte-identical store whatever the number of workers', wholeNumber('--seed', 0), EXAMPLE_DEFAULTS.seed)
+    .option('--examples-per-doc <n>', 'example slots per document (a slot whose attempts all fail stays empty)', wholeNumber('--examples-per-doc', 1), EXAMPLE_DEFAULTS.examplesPerDoc)
+    .option('--max-retries <n>', 'attempts per slot at a mask that passes every check', wholeNumber('--max-retries', 1), EXAMPLE_DEFAULTS.maxRetries)
     .addOption(
       new Option('--mask <type>', 'hierarchical: the spec\'s mixture of document/paragraph/sentence/ngram/word masks; a single type blanks exactly one unit of that type per example (the per-type test sets)')
         .choices([...MASK_KINDS])
         .default(EXAMPLE_DEFAULTS.mask),
     )
     .option('--p <prob>', 'masking probability at every level of the hierarchy', probability, EXAMPLE_DEFAULTS.p)
-    .option('--min-spans <n>', 'refuse masks with fewer spans (default: none, empty masks allowed)', integer('--min-spans', 0))
-    .option('--max-spans <n>', 'keep a random subset of this many spans (still in text order) when a mask has more (default: no limit)', integer('--max-spans', 1))
+    .option('--min-spans <n>', 'refuse masks with fewer spans (default: none, empty masks allowed)', wholeNumber('--min-spans', 0))
+    .option('--max-spans <n>', 'keep a random subset of this many spans (still in text order) when a mask has more (default: no limit)', wholeNumber('--max-spans', 1))
     .option('--allow-duplicates', 'accept the same mask twice for one document', false)
-    .option('--seq-len <n>', 'training sequence length in tokens (longer examples are cut at the end, shorter padded)', integer('--seq-len', 2), EXAMPLE_DEFAULTS.seqLen)
+    .option('--seq-len <n>', 'training sequence length in tokens (longer examples are cut at the end, shorter padded)', wholeNumber('--seq-len', 2), EXAMPLE_DEFAULTS.seqLen)
     .option('--skip-incomplete', 'drop (and retry) a mask whose full sequence is longer than --seq-len instead of cutting it', false)
-    .option('--workers <n>', 'worker threads (default: one per core, or none for a split under 2 MB; 0 runs in the main thread); the output does not depend on it', integer('--workers', 0))
+    .option('--workers <n>', 'worker threads (default: one per core, or none for a split under 2 MB; 0 runs in the main thread); the output does not depend on it', wholeNumber('--workers', 0))
     .option('--name <name>', 'output folder name inside OUT_DIR (default: the split), e.g. test-sentence for a single-type test set')
     .action(
       async (

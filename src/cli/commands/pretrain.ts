@@ -2,25 +2,16 @@
 import type { Command } from 'commander';
 import { UserError } from '../../runtime/errors';
 import type { PretrainCorpus } from '../../pretrain/corpus';
+import { nonNegative, wholeNumber } from '../options';
 
-function integer(name: string, min: number) {
-  return (value: string): number => {
-    if (!/^\s*\d+\s*$/.test(value) || Number(value) < min) throw new UserError(`${name} must be a whole number of at least ${min}, got "${value}". Fix: e.g. ${name} ${Math.max(min, 1)}`);
-    return Number(value);
-  };
-}
-
-function decimal(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new UserError(`${name} must be a non-negative number, got "${value}". Fix: e.g. ${name} 3e-4`);
-    return n;
-  };
+function schedule(value: string | undefined): 'constant' | 'cosine' | undefined {
+  if (value === undefined || value === 'constant' || value === 'cosine') return value;
+  throw new UserError(`--schedule must be cosine or constant, got "${value}". Fix: --schedule cosine`);
 }
 
 interface PretrainCli {
   workDir?: string; out?: string; seed: number; model?: string; dropout?: number; maxSteps?: number; batchSize?: number; accum?: number; lr?: number;
-  warmupSteps?: number; weightDecay?: number; clip?: number; seqLen?: number; examplesPerDoc?: number; p?: number; maxWords?: number;
+  warmupSteps?: number; schedule?: string; weightDecay?: number; clip?: number; contextSample?: number; seqLen?: number; examplesPerDoc?: number; p?: number; maxWords?: number;
   validShare?: number; validMaxExamples?: number; evalEverySteps?: number; evalMaxExamples?: number; corpora?: string[]; restart: boolean; prepareOnly: boolean; exportOnly: boolean;
 }
 
@@ -36,24 +27,26 @@ export function registerPretrain(program: Command): void {
     )
     .option('--work-dir <dir>', 'corpus, examples and the training run (default experiments/pretrain-base)')
     .option('--out <dir>', 'where the exported model goes (default data/models/base)')
-    .option('--seed <n>', 'seed of the held-out choice, masks, initialisation and data order', integer('--seed', 0), 0)
+    .option('--seed <n>', 'seed of the held-out choice, masks, initialisation and data order', wholeNumber('--seed', 0), 0)
     .option('--model <preset>', 'architecture preset (default tiny)')
-    .option('--dropout <x>', 'dropout while pretraining (default 0; the exported config.json keeps the preset\'s rates for fine-tuning)', decimal('--dropout'))
-    .option('--max-steps <n>', 'optimizer steps (default 1400, the shipped model; raise it and rerun to continue a finished run: the rate is constant after warm-up)', integer('--max-steps', 1))
-    .option('--batch-size <n>', 'examples per micro-batch (default 4)', integer('--batch-size', 1))
-    .option('--accum <n>', 'micro-batches per step (default 1)', integer('--accum', 1))
-    .option('--lr <x>', 'AdamW learning rate after warm-up (default 1e-3, constant after warm-up: a from-scratch rate for the tiny preset)', decimal('--lr'))
-    .option('--warmup-steps <n>', 'linear warm-up steps (default 50)', integer('--warmup-steps', 0))
-    .option('--weight-decay <x>', 'AdamW decoupled weight decay (default 0.01)', decimal('--weight-decay'))
-    .option('--clip <x>', 'global gradient-norm limit (default 1)', decimal('--clip'))
-    .option('--seq-len <n>', 'example length in tokens (default 256)', integer('--seq-len', 16))
-    .option('--examples-per-doc <n>', 'masked examples per training piece (default 3)', integer('--examples-per-doc', 1))
-    .option('--p <x>', 'hierarchical mask probability (default 0.03)', decimal('--p'))
-    .option('--max-words <n>', 'longest corpus piece in words (default 170)', integer('--max-words', 10))
-    .option('--valid-share <x>', 'share of each corpus held out for validation (default 0.05)', decimal('--valid-share'))
-    .option('--eval-every-steps <n>', 'evaluate on the held-out examples every n steps (default 100)', integer('--eval-every-steps', 1))
-    .option('--eval-max-examples <n>', 'held-out examples per evaluation (default 128)', integer('--eval-max-examples', 1))
-    .option('--valid-max-examples <n>', 'held-out examples per corpus for the exported perplexities (default 1000, 0: all)', integer('--valid-max-examples', 0))
+    .option('--dropout <x>', 'dropout while pretraining (default 0; the exported config.json keeps the preset\'s rates for fine-tuning)', nonNegative('--dropout'))
+    .option('--max-steps <n>', 'optimizer steps (default 2800, the shipped model)', wholeNumber('--max-steps', 1))
+    .option('--schedule <kind>', 'cosine (default: decay to 0.1 x lr at --max-steps) or constant after warm-up (a finished run can then be continued by raising --max-steps)')
+    .option('--batch-size <n>', 'examples per micro-batch (default 16)', wholeNumber('--batch-size', 1))
+    .option('--accum <n>', 'micro-batches per step (default 1)', wholeNumber('--accum', 1))
+    .option('--lr <x>', 'AdamW peak learning rate after warm-up (default 1.5e-3, a from-scratch rate for the tiny preset)', nonNegative('--lr'))
+    .option('--warmup-steps <n>', 'linear warm-up steps (default 100)', wholeNumber('--warmup-steps', 0))
+    .option('--weight-decay <x>', 'AdamW decoupled weight decay (default 0.01)', nonNegative('--weight-decay'))
+    .option('--clip <x>', 'global gradient-norm limit (default 1)', nonNegative('--clip'))
+    .option('--context-sample <x>', 'share of the context targets in the loss at each step, in (0, 1] (default 0.25; every answer token counts)', nonNegative('--context-sample'))
+    .option('--seq-len <n>', 'example length in tokens (default 256)', wholeNumber('--seq-len', 16))
+    .option('--examples-per-doc <n>', 'masked examples per training piece (default 3)', wholeNumber('--examples-per-doc', 1))
+    .option('--p <x>', 'hierarchical mask probability (default 0.03)', nonNegative('--p'))
+    .option('--max-words <n>', 'longest corpus piece in words (default 170)', wholeNumber('--max-words', 10))
+    .option('--valid-share <x>', 'share of each corpus held out for validation (default 0.05)', nonNegative('--valid-share'))
+    .option('--eval-every-steps <n>', 'evaluate on the held-out examples every n steps (default 200)', wholeNumber('--eval-every-steps', 1))
+    .option('--eval-max-examples <n>', 'held-out examples per evaluation (default 128)', wholeNumber('--eval-max-examples', 1))
+    .option('--valid-max-examples <n>', 'held-out examples per corpus for the exported perplexities (default 1000, 0: all)', wholeNumber('--valid-max-examples', 0))
     .option('--corpora <names...>', 'only these corpora (brown ellipse onestopenglish cefr-sp)')
     .option('--restart', 'delete the run\'s checkpoints and start again instead of resuming', false)
     .option('--prepare-only', 'build the corpus and the examples, then stop', false)
@@ -64,7 +57,7 @@ export function registerPretrain(program: Command): void {
       const corpora = o.corpora as PretrainCorpus[] | undefined;
       await pretrain({
         workDir: o.workDir, outDir: o.out, seed: o.seed, model: o.model, dropout: o.dropout, maxSteps: o.maxSteps, batchSize: o.batchSize, accum: o.accum,
-        lr: o.lr, warmupSteps: o.warmupSteps, weightDecay: o.weightDecay, clip: o.clip, seqLen: o.seqLen, examplesPerDoc: o.examplesPerDoc,
+        lr: o.lr, warmupSteps: o.warmupSteps, schedule: schedule(o.schedule), weightDecay: o.weightDecay, clip: o.clip, contextSample: o.contextSample, seqLen: o.seqLen, examplesPerDoc: o.examplesPerDoc,
         p: o.p, maxWords: o.maxWords, validShare: o.validShare, validMaxExamples: o.validMaxExamples, evalEverySteps: o.evalEverySteps, evalMaxExamples: o.evalMaxExamples,
         corpora, restart: o.restart, prepareOnly: o.prepareOnly, exportOnly: o.exportOnly,
       });

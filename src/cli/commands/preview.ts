@@ -1,21 +1,14 @@
 /** `cefrlab preview`: show stored ILM examples (src/ilm/preview.ts). */
 import type { Command } from 'commander';
-import { UserError } from '../../runtime/errors';
-
-function integer(name: string, min: number) {
-  return (value: string): number => {
-    if (!/^\d+$/.test(value.trim()) || Number(value) < min) throw new UserError(`${name} must be a whole number >= ${min}, got "${value}". Fix: e.g. ${name} 5`);
-    return Number(value);
-  };
-}
+import { wholeNumber } from '../options';
 
 export function registerPreview(program: Command): void {
   program
     .command('preview')
     .description('Show examples of an example store: the text with masked spans marked and typed, the context with its blanks, the answers and the token sequence with target types')
     .argument('<file>', 'example store: OUT_DIR/<split> written by `cefrlab examples`, or the examples.bin inside it')
-    .option('--n <n>', 'how many examples to show', integer('--n', 1), 5)
-    .option('--seed <n>', 'seed of the random choice of examples', integer('--seed', 0), 0)
+    .option('--n <n>', 'how many examples to show', wholeNumber('--n', 1), 5)
+    .option('--seed <n>', 'seed of the random choice of examples', wholeNumber('--seed', 0), 0)
     .action(async (file: string, o: { n: number; seed: number }) => {
       const { ExampleStore } = await import('../../ilm/store');
       const { formatPreview, sampleExamples } = await import('../../ilm/preview');

@@ -7,28 +7,31 @@ const out = (s: string): void => void process.stdout.write(s + "\n");
 const f3 = (x: number | null | undefined) => (x == null || Number.isNaN(x) ? '  -  ' : x.toFixed(3));
 
 /** The vocabulary scale from --model-dir, else the default directory, else trained now (said on stderr). */
-export async function vocabScaleFor(dir?: string) {
+/**
+ * A saved scale from `dir` (default: its default directory), or, with no directory given and none saved, one
+ * trained now with a note on how to save it. One helper for both scales: they differ only in names.
+ */
+async function savedOrTrained<S>(kind: 'vocab' | 'passage', dir: string | undefined, load: (d: string) => S | Promise<S>, trainNow: () => Promise<S>): Promise<S> {
   const fs = await import('node:fs');
   const path = await import('node:path');
   const store = await import('../../scale/store');
-  const d = dir ?? store.DEFAULT_VOCAB_DIR;
-  if (fs.existsSync(path.join(d, 'vocab-scale.json'))) return store.loadVocabScale(d);
-  if (dir) throw new UserError(`${dir}/vocab-scale.json not found. Fix: npx cefrlab scale vocab train --out ${dir}`);
-  process.stderr.write(`no saved vocabulary scale in ${d}: training one now (save it with: npx cefrlab scale vocab train)\n`);
-  const { trainVocabScale } = await import('../../scale/vocab');
-  return trainVocabScale();
+  const d = dir ?? (kind === 'vocab' ? store.DEFAULT_VOCAB_DIR : store.DEFAULT_PASSAGE_DIR);
+  const file = `${kind}-scale.json`;
+  const name = kind === 'vocab' ? 'vocabulary' : 'passage';
+  if (fs.existsSync(path.join(d, file))) return load(d);
+  if (dir) throw new UserError(`${dir}/${file} not found. Fix: npx cefrlab scale ${kind} train --out ${dir}`);
+  process.stderr.write(`no saved ${name} scale in ${d}: training one now (save it with: npx cefrlab scale ${kind} train)\n`);
+  return trainNow();
+}
+
+export async function vocabScaleFor(dir?: string) {
+  const store = await import('../../scale/store');
+  return savedOrTrained('vocab', dir, store.loadVocabScale, async () => (await import('../../scale/vocab')).trainVocabScale());
 }
 
 export async function passageScaleFor(dir?: string) {
-  const fs = await import('node:fs');
-  const path = await import('node:path');
   const store = await import('../../scale/store');
-  const d = dir ?? store.DEFAULT_PASSAGE_DIR;
-  if (fs.existsSync(path.join(d, 'passage-scale.json'))) return store.loadPassageScale(d);
-  if (dir) throw new UserError(`${dir}/passage-scale.json not found. Fix: npx cefrlab scale passage train --out ${dir}`);
-  process.stderr.write(`no saved passage scale in ${d}: training one now (save it with: npx cefrlab scale passage train)\n`);
-  const { trainPassageScale } = await import('../../scale/passage');
-  return trainPassageScale();
+  return savedOrTrained('passage', dir, store.loadPassageScale, async () => (await import('../../scale/passage')).trainPassageScale());
 }
 
 export function registerScale(program: Command): void {

@@ -4,26 +4,11 @@ import { UserError } from '../../runtime/errors';
 import { PRESETS } from '../../model/config';
 import { resolveInit } from '../../pretrain/base';
 import { TRAIN_DEFAULTS } from '../../train/defaults';
-
-function integer(name: string, min: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\s*\d+\s*$/.test(value) || n < min) throw new UserError(`${name} must be a whole number of at least ${min}, got "${value}". Fix: e.g. ${name} ${Math.max(min, 1)}`);
-    return n;
-  };
-}
-
-function decimal(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new UserError(`${name} must be a non-negative number, got "${value}". Fix: e.g. ${name} 5e-5`);
-    return n;
-  };
-}
+import { nonNegative, wholeNumber } from '../options';
 
 function batchSize(value: string): number | 'auto' {
   if (value.trim().toLowerCase() === 'auto') return 'auto';
-  return integer('--batch-size', 1)(value);
+  return wholeNumber('--batch-size', 1)(value);
 }
 
 function scheduleKind(value: string): 'constant' | 'cosine' {
@@ -52,24 +37,24 @@ export function registerTrain(program: Command): void {
     )
     .option('--model <preset>', `architecture preset: ${Object.keys(PRESETS).join(', ')} (gpt2 is the 124M model of the reference; tiny and small train on a CPU in minutes)`, TRAIN_DEFAULTS.model)
     .option('--init <dir|base>', 'start from weights in a local Hugging Face directory (config.json and model.safetensors): `base` is the base ILM shipped in data/models/base (pretrained by `cefrlab pretrain`, what the notebooks fine-tune); a published GPT-2 directory gets the seven ILM token rows added, drawn N(0, 0.02)')
-    .option('--seed <n>', 'seed of initialisation, data order, dropout and the evaluation sample; same seed, same weights', integer('--seed', 0), TRAIN_DEFAULTS.seed)
+    .option('--seed <n>', 'seed of initialisation, data order, dropout and the evaluation sample; same seed, same weights', wholeNumber('--seed', 0), TRAIN_DEFAULTS.seed)
     .option('--train-tag <name>', 'training example set: EXAMPLES_DIR/<name>', TRAIN_DEFAULTS.trainTag)
     .option('--eval-tag <name>', 'evaluation example set: EXAMPLES_DIR/<name>', TRAIN_DEFAULTS.evalTag)
     .option('--no-eval', 'train without evaluation (no best checkpoint, no early stopping)')
-    .option('--eval-max-examples <n>', 'evaluate on at most n examples, a fixed seeded sample of the evaluation set (0: all)', integer('--eval-max-examples', 0), TRAIN_DEFAULTS.evalMaxExamples)
+    .option('--eval-max-examples <n>', 'evaluate on at most n examples, a fixed seeded sample of the evaluation set (0: all)', wholeNumber('--eval-max-examples', 0), TRAIN_DEFAULTS.evalMaxExamples)
     .option('--batch-size <n|auto>', `examples per micro-batch, or auto: start at ${TRAIN_DEFAULTS.batchSize} and halve after each out-of-memory error, raising --accum so that every step keeps batch x accum examples (prints what it chose)`, batchSize, 'auto')
-    .option('--accum <n>', 'micro-batches per optimizer step (gradient accumulation, weighted by trained tokens, so it equals one big batch); examples per step = batch size x accum (with auto: 8 x accum)', integer('--accum', 1), TRAIN_DEFAULTS.accum)
-    .option('--lr <x>', 'peak AdamW learning rate (betas 0.9/0.999, eps 1e-8). Default: with --init the fine-tuning rate 5e-5, constant; without --init (random weights) 3e-4 with a warm-up of 5 % of the steps (at most 200) and cosine decay to 3e-5. The manifest records which applied', decimal('--lr'))
-    .option('--warmup-steps <n>', 'linear learning-rate warm-up over n steps (default: 0 with --init or an explicit --lr; 5 % of the steps from scratch)', integer('--warmup-steps', 0))
+    .option('--accum <n>', 'micro-batches per optimizer step (gradient accumulation, weighted by trained tokens, so it equals one big batch); examples per step = batch size x accum (with auto: 8 x accum)', wholeNumber('--accum', 1), TRAIN_DEFAULTS.accum)
+    .option('--lr <x>', 'peak AdamW learning rate (betas 0.9/0.999, eps 1e-8). Default: with --init the fine-tuning rate 5e-5, constant; without --init (random weights) 3e-4 with a warm-up of 5 % of the steps (at most 200) and cosine decay to 3e-5. The manifest records which applied', nonNegative('--lr'))
+    .option('--warmup-steps <n>', 'linear learning-rate warm-up over n steps (default: 0 with --init or an explicit --lr; 5 % of the steps from scratch)', wholeNumber('--warmup-steps', 0))
     .option('--schedule <kind>', 'constant or cosine (decay to 10 % of --lr at the last step); default: cosine from scratch, constant with --init or an explicit --lr', scheduleKind)
-    .option('--weight-decay <x>', 'AdamW decoupled weight decay; never applied to biases and layer norms', decimal('--weight-decay'), TRAIN_DEFAULTS.weightDecay)
-    .option('--clip <x>', 'clip gradients to this global L2 norm (0: no clipping)', decimal('--clip'), TRAIN_DEFAULTS.clip)
-    .option('--seq-len <n>', 'cut or pad examples to n tokens (default: the length they were built with, 256 unless `examples --seq-len` said otherwise)', integer('--seq-len', 2))
-    .option('--epochs <n>', 'stop after n passes over the training examples (default 1 when --max-steps is not given)', integer('--epochs', 1))
-    .option('--max-steps <n>', 'stop after n optimizer steps (with --epochs too, whichever comes first)', integer('--max-steps', 1))
-    .option('--eval-every-steps <n>', 'evaluate every n optimizer steps (default: once per epoch)', integer('--eval-every-steps', 1))
-    .option('--checkpoint-every-steps <n>', 'write checkpoints/last every n steps (default: at every evaluation, and at the end)', integer('--checkpoint-every-steps', 1))
-    .option('--patience <n>', 'stop early after n evaluations without a lower infill loss (default: never)', integer('--patience', 1))
+    .option('--weight-decay <x>', 'AdamW decoupled weight decay; never applied to biases and layer norms', nonNegative('--weight-decay'), TRAIN_DEFAULTS.weightDecay)
+    .option('--clip <x>', 'clip gradients to this global L2 norm (0: no clipping)', nonNegative('--clip'), TRAIN_DEFAULTS.clip)
+    .option('--seq-len <n>', 'cut or pad examples to n tokens (default: the length they were built with, 256 unless `examples --seq-len` said otherwise)', wholeNumber('--seq-len', 2))
+    .option('--epochs <n>', 'stop after n passes over the training examples (default 1 when --max-steps is not given)', wholeNumber('--epochs', 1))
+    .option('--max-steps <n>', 'stop after n optimizer steps (with --epochs too, whichever comes first)', wholeNumber('--max-steps', 1))
+    .option('--eval-every-steps <n>', 'evaluate every n optimizer steps (default: once per epoch)', wholeNumber('--eval-every-steps', 1))
+    .option('--checkpoint-every-steps <n>', 'write checkpoints/last every n steps (default: at every evaluation, and at the end)', wholeNumber('--checkpoint-every-steps', 1))
+    .option('--patience <n>', 'stop early after n evaluations without a lower infill loss (default: never)', wholeNumber('--patience', 1))
     .option('--minimal-supervision', 'train on the infill loss alone (no context loss)', false)
     .option('--restart', 'delete the experiment\'s checkpoints and logs and start again instead of resuming', false)
     .option('--json', 'print the result as JSON', false)

@@ -1,0 +1,38 @@
+/** The notebook's check sentences (src/pretrain/probes.ts) from hand-made reports with known answers. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { describeChecks, isOneWord, oneWordShare, type HarnessLike } from '../src/pretrain/probes';
+import { accuracyByCategory } from '../src/pretrain/minimal-pairs';
+
+const report: HarnessLike = {
+  texts: [
+    { skipped: null, masks: [{ type: 'word' }, { type: 'ngram' }], results: { ilm: { samples: [{ fills: [' went', 'to the'] }, { fills: ['went home', 'x'] }] } } },
+    { skipped: null, masks: [{ type: 'word' }], results: { ilm: { samples: [{ fills: ['  goes '] }, { fills: [''] }] } } },
+    { skipped: 'too long', masks: [{ type: 'word' }], results: { ilm: { samples: [{ fills: ['a b'] }] } } },
+  ],
+  summary: { ilm: { overall: { perplexity: 40, tokens: 120, texts: 2 } }, lm: { overall: { perplexity: 50, tokens: 120, texts: 2 } } },
+};
+
+test('one word: trimmed, non-empty, no inner space; only word blanks of texts not skipped count', () => {
+  assert.ok(isOneWord(' went'));
+  assert.ok(!isOneWord('went home'));
+  assert.ok(!isOneWord('   '));
+  assert.deepEqual(oneWordShare(report, 'ilm'), { fills: 4, oneWord: 2, share: 0.5 });
+  assert.deepEqual(oneWordShare(report, 'other'), { fills: 0, oneWord: 0, share: null });
+});
+
+test('the check sentences carry the measured numbers and the sign test', () => {
+  const results = [
+    ...Array.from({ length: 40 }, (_, i) => ({ category: 'agreement', right: i < 36 })),
+    ...Array.from({ length: 21 }, (_, i) => ({ category: 'article', right: i < 10 })),
+  ];
+  const pairs = { results: [], ...accuracyByCategory(results) };
+  const lines = describeChecks({ ilmLabel: 'ilm', lmLabel: 'lm', report, pairs });
+  assert.match(lines[0], /ILM 40\.0, left-to-right baseline 50\.0: the ILM is lower by 20 %/);
+  assert.match(lines[1], /2 of 4 \(50\.0 %; target at least 80 %: not met\)/);
+  // 46 of 61: P(X >= 46) for Binomial(61, 1/2) is about 4e-5
+  assert.match(lines[2], /46 of 61 \(75\.4 %; chance 50 %, above chance by the one-sided sign test, p = 4\.\de-5; target at least 75 %: met\); agreement 36\/40, article 10\/21\./);
+  const worse = describeChecks({ ilmLabel: 'lm', lmLabel: 'ilm', report, pairs: { results: [], ...accuracyByCategory(results.slice(40)) } });
+  assert.match(worse[0], /the ILM is NOT lower here/);
+  assert.match(worse[worse.length - 1], /10 of 21 .*not above chance by the one-sided sign test, p = 0\.\d{3}; target at least 75 %: not met/);
+});
