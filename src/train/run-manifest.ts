@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import { writeJsonAtomic } from '../runtime/atomic';
 import { versions } from '../runtime/versions';
 import type { GPT2Config } from '../model/config';
-import type { ResolvedSchedule } from './schedule';
+import { FINE_TUNING, FROM_SCRATCH, type ResolvedSchedule } from './schedule';
 
 export interface RunManifestInput {
   file: string;
@@ -28,7 +28,9 @@ export interface RunManifestInput {
 /** What the learning-rate schedule in force is, in words (for the manifest and the first log lines). */
 export function scheduleApplies(schedule: ResolvedSchedule): string {
   if (schedule.name === 'given') return 'the --lr given';
-  return schedule.name === 'fine-tuning' ? 'fine-tuning default (--init given): 5e-5, constant' : 'from-scratch default (no --init): 3e-4, warm-up, cosine decay to 10 %';
+  return schedule.name === 'fine-tuning'
+    ? `fine-tuning default (--init given): ${FINE_TUNING.lr.toExponential()}, constant`
+    : `from-scratch default (no --init): ${FROM_SCRATCH.lr.toExponential()}, warm-up, cosine decay to ${100 * FROM_SCRATCH.minLrRatio} %`;
 }
 
 export class RunManifest {
