@@ -138,6 +138,28 @@ test('rateEssays: exact requests, parsing, unparsed kept raw, concurrency limit,
   }
 });
 
+test('the cache keeps the replies of two endpoints apart, even for the same model name', async () => {
+  const a = await startFakeServer((): Action => ({ content: '[A2]' }));
+  const b = await startFakeServer((): Action => ({ content: '[C1]' }));
+  const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rate-cache-'));
+  try {
+    const essays = [{ prompt: 'p', response: 'the same essay' }];
+    const opts = { rubric, model: 'same-name', apiKey: KEY, cacheDir, progressLabel: false as const };
+    const fromA = await rateEssays(essays, { ...opts, baseURL: a.url });
+    const fromB = await rateEssays(essays, { ...opts, baseURL: b.url });
+    assert.deepEqual([fromA.ratings[0].rating, fromB.ratings[0].rating], ['A2', 'C1']);
+    assert.equal(fromB.summary.requestsSent, 1);
+    // each endpoint's reply is then served from the cache
+    const again = await rateEssays(essays, { ...opts, baseURL: a.url });
+    assert.equal(again.ratings[0].rating, 'A2');
+    assert.equal(again.summary.fromCache, 1);
+    assert.equal(a.requests.length + b.requests.length, 2);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
+
 test('a failed essay is reported, not cached, and retried by the next run; a torn cache line is skipped', async () => {
   let fail = true;
   const s = await startFakeServer(() => (fail ? { status: 400, error: 'context too long' } : { content: '[B2]' }));

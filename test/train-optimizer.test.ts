@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/runtime/backend';
 import { AdamW, GradientAccumulator, clipByGlobalNorm, isDecayed } from '../src/train/optimizer';
 import { learningRate } from '../src/train/schedule';
+import { Rng } from '../src/runtime/rng';
 
 before(async () => {
   await initBackend();
@@ -100,14 +101,40 @@ test('global-norm clipping scales every gradient by max/(norm+1e-6) only when ov
   assert.ok(Number.isNaN(await clipByGlobalNorm(bad, 1.0)));
 });
 
-test('accumulating micro-batch gradients gives their mean', () => {
+test('accumulating micro-batch gradients gives their sum and resets', async () => {
   const acc = new GradientAccumulator();
-  acc.add({ w: tf.tensor1d([1, 2]) });
-  acc.add({ w: tf.tensor1d([3, 6]) });
-  acc.add(new Map([['w', tf.tensor1d([2, 1])]]));
-  const mean = acc.mean();
-  assert.deepEqual([...mean.get('w')!.dataSync()], [2, 3]);
+  await acc.add({ w: tf.tensor1d([1, 2]) });
+  await acc.add({ w: tf.tensor1d([3, 6]) });
+  await acc.add(new Map([['w', tf.tensor1d([2, 1])]]));
+  const sum = acc.sum();
+  assert.deepEqual([...sum.get('w')!.dataSync()], [6, 9]);
   assert.equal(acc.count, 0);
+});
+
+test('summing gradients on the host gives the same bits as summing tensors', async () => {
+  // Values of very different magnitudes, so that float32 rounding matters at every addition.
+  const rng = new Rng(7);
+  const parts = Array.from({ length: 5 }, () => Float32Array.from({ length: 257 }, () => (rng.float() - 0.5) * 10 ** Math.floor(rng.float() * 8 - 4)));
+  const device = new GradientAccumulator();
+  const host = new GradientAccumulator({ onHost: true });
+  for (const p of parts) {
+    await device.add({ w: tf.tensor2d(p, [1, 257]) });
+    await host.add({ w: tf.tensor2d(p, [1, 257]) });
+  }
+  const a = device.sum().get('w')!;
+  const b = host.sum().get('w')!;
+  assert.deepEqual(b.shape, [1, 257]);
+  assert.deepEqual([...b.dataSync()], [...a.dataSync()]);
+  // ... and the sum is float32 arithmetic, not a double sum rounded once at the end.
+  let exactDiffers = false;
+  for (let i = 0; i < 257; i++) {
+    let double = 0;
+    let single = 0;
+    for (const p of parts) { double += p[i]; single = Math.fround(single + p[i]); }
+    assert.equal(b.dataSync()[i], single);
+    if (Math.fround(double) !== single) exactDiffers = true;
+  }
+  assert.ok(exactDiffers, 'the data should exercise float32 rounding');
 });
 
 test('constant and warmup learning rates', () => {
@@ -115,4 +142,38 @@ test('constant and warmup learning rates', () => {
   assert.equal(learningRate({ lr: 1e-3, warmupSteps: 4 }, 0), 2.5e-4);
   assert.equal(learningRate({ lr: 1e-3, warmupSteps: 4 }, 3), 1e-3);
   assert.equal(learningRate({ lr: 1e-3, warmupSteps: 4 }, 100), 1e-3);
+});
+
+test('AdamW with its moments on the host follows the backend update bit for bit, and exports the same state', async () => {
+  const rng = new Rng(3);
+  const n = 301;
+  const values = () => Float32Array.from({ length: n }, () => (rng.float() - 0.5) * 10 ** Math.floor(rng.float() * 6 - 3));
+  const p0 = values();
+  const grads = [values(), values(), values(), values()];
+  const names = ['transformer.h.0.attn.c_attn.weight', 'transformer.h.0.attn.c_attn.bias'];
+  const make = () => new Map(names.map((k) => [k, tf.variable(tf.tensor2d(p0, [1, n]))] as [string, tf.Variable]));
+  const device = make();
+  const host = make();
+  const optD = new AdamW(device, { weightDecay: 0.1 });
+  const optH = new AdamW(host, { weightDecay: 0.1, onHost: true });
+  for (const [k, g] of grads.entries()) {
+    const lr = 1e-3 * (k + 1);
+    optD.apply(new Map(names.map((name) => [name, tf.tensor2d(g, [1, n])] as [string, tf.Tensor])), lr);
+    optH.apply(new Map(names.map((name) => [name, tf.tensor2d(g, [1, n])] as [string, tf.Tensor])), lr);
+  }
+  for (const name of names) assert.deepEqual([...host.get(name)!.dataSync()], [...device.get(name)!.dataSync()], name);
+  // the parameters moved (the comparison is not between two untouched copies)
+  assert.notDeepEqual([...host.get(names[0])!.dataSync()], [...p0]);
+  const [sd, sh] = [await optD.exportState(), await optH.exportState()];
+  assert.equal(sh.step, 4);
+  for (const key of sd.tensors.keys()) assert.deepEqual([...sh.tensors.get(key)!.data], [...sd.tensors.get(key)!.data], key);
+  // a host optimizer resumes from a device one's state (checkpoints do not depend on where the moments lived)
+  const resumed = new Map(names.map((k) => [k, tf.variable(tf.tensor2d(device.get(k)!.dataSync(), [1, n]))] as [string, tf.Variable]));
+  const optR = new AdamW(resumed, { weightDecay: 0.1, onHost: true });
+  optR.loadState(sd);
+  const g5 = values();
+  optD.apply(new Map(names.map((name) => [name, tf.tensor2d(g5, [1, n])] as [string, tf.Tensor])), 2e-3);
+  optR.apply(new Map(names.map((name) => [name, tf.tensor2d(g5, [1, n])] as [string, tf.Tensor])), 2e-3);
+  for (const name of names) assert.deepEqual([...resumed.get(name)!.dataSync()], [...device.get(name)!.dataSync()], name);
+  [optD, optH, optR].forEach((o) => o.dispose());
 });

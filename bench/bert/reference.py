@@ -3,8 +3,7 @@
 
 Written from the formulas (Devlin et al. 2019; Vaswani et al. 2017) and Hugging Face's BertModel parameter
 layout, with plain torch operations and without the transformers library, so that it shares no code with the
-TensorFlow.js model it checks. The safetensors file is parsed here by hand (8-byte little-endian header length,
-JSON header, raw little-endian data).
+TensorFlow.js model it checks. The safetensors file is parsed by hand (bench/safetensors_numpy.py).
 
 Modes:
   reference.py forward MODEL_DIR INPUT_JSON OUT_JSON [--dtype float64|float32]
@@ -21,7 +20,6 @@ import argparse
 import json
 import math
 import os
-import struct
 import sys
 import time
 import unicodedata
@@ -30,27 +28,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-NP_DTYPES = {"F32": "<f4", "F64": "<f8", "F16": "<f2", "I64": "<i8", "I32": "<i4", "U8": "u1", "BOOL": "u1"}
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from safetensors_numpy import read_safetensors as read_arrays  # noqa: E402  (bench/safetensors_numpy.py)
 
 
 def read_safetensors(path, dtype):
-    with open(path, "rb") as f:
-        raw = f.read()
-    (n,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8:8 + n].decode("utf-8"))
-    base = 8 + n
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        begin, end = info["data_offsets"]
-        chunk = raw[base + begin:base + end]
-        if info["dtype"] == "BF16":
-            arr = (np.frombuffer(chunk, dtype="<u2").astype(np.uint32) << 16).view(np.float32)
-        else:
-            arr = np.frombuffer(chunk, dtype=np.dtype(NP_DTYPES[info["dtype"]]))
-        out[name] = torch.from_numpy(arr.reshape(info["shape"]).astype(dtype))
-    return out
+    return {name: torch.from_numpy(arr) for name, arr in read_arrays(path, dtype).items()}
 
 
 def load(model_dir, dtype):

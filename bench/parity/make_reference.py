@@ -3,8 +3,8 @@
 
 Written from the published formulas (Radford et al. 2019; Hugging Face's GPT2LMHeadModel layout) with plain
 torch operations, without the transformers library, so that it shares no code with the TensorFlow.js model
-it checks. It reads the checkpoint's config.json and model.safetensors (the safetensors format is parsed here by
-hand), runs the forward pass in float64 by default, and writes the logits as a float32 safetensors file
+it checks. It reads the checkpoint's config.json and model.safetensors (the safetensors format is parsed by
+hand, bench/safetensors_numpy.py), runs the forward pass in float64 by default, and writes the logits as a float32 safetensors file
 holding one tensor, "logits" [B, T, V].
 
 Usage:
@@ -21,28 +21,8 @@ import sys
 import numpy as np
 import torch
 
-DTYPES = {"F32": np.float32, "F64": np.float64, "F16": np.float16, "I64": np.int64, "I32": np.int32,
-          "U8": np.uint8, "BOOL": np.bool_}
-
-
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        raw = f.read()
-    (n,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8:8 + n].decode("utf-8"))
-    base = 8 + n
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        begin, end = info["data_offsets"]
-        if info["dtype"] == "BF16":
-            u16 = np.frombuffer(raw[base + begin:base + end], dtype="<u2").astype(np.uint32) << 16
-            arr = u16.view(np.float32)
-        else:
-            arr = np.frombuffer(raw[base + begin:base + end], dtype=np.dtype(DTYPES[info["dtype"]]).newbyteorder("<"))
-        out[name] = arr.reshape(info["shape"]).astype(np.float64)
-    return out
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from safetensors_numpy import read_safetensors  # noqa: E402  (bench/safetensors_numpy.py)
 
 
 def write_safetensors(path, tensors):
@@ -120,7 +100,7 @@ def main():
     with open(os.path.join(args.model_dir, "config.json")) as f:
         cfg = json.load(f)
     dtype = torch.float64 if args.dtype == "float64" else torch.float32
-    weights = {k: torch.from_numpy(v).to(dtype) for k, v in read_safetensors(os.path.join(args.model_dir, "model.safetensors")).items()}
+    weights = {k: torch.from_numpy(v).to(dtype) for k, v in read_safetensors(os.path.join(args.model_dir, "model.safetensors"), np.float64).items()}
     with open(args.tokens_json) as f:
         tokens = torch.tensor(json.load(f), dtype=torch.long)
     with torch.no_grad():

@@ -1,7 +1,9 @@
 /**
- * The on-disk response cache. Every request is keyed by the SHA-256 of its full body in a canonical JSON form
- * (model, messages, temperature and every other parameter sent; the endpoint's address and the API key are not
- * part of the request body and never stored). Entries are appended, one JSON object per line, to
+ * The on-disk response cache. Every request is keyed by the SHA-256 of the endpoint's address (scheme, host and
+ * path, without user info or query, so no credential enters the key) and the full request body in a canonical
+ * JSON form (model, messages, temperature and every other parameter sent): the same model name served by two
+ * endpoints (a local vLLM and a hosted API) gives two entries, never one endpoint's reply for the other. The API
+ * key is never stored. Entries are appended, one JSON object per line, to
  * `DIR/responses.jsonl`, and each append is flushed to disk (fsync) before the essay counts as done, so:
  *  - an interrupted run loses at most the requests in flight, and rerunning it sends only what is missing;
  *  - a repeated run sends nothing and gives the same ratings (the replies come from the file);
@@ -21,8 +23,9 @@ export function canonicalJson(value: unknown): string {
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
 }
 
-export function requestKey(body: unknown): string {
-  return sha256(canonicalJson(body));
+/** The cache key of a request `body` sent to `endpoint` (ChatEndpoint.safeBaseURL()). */
+export function requestKey(endpoint: string, body: unknown): string {
+  return sha256(canonicalJson({ endpoint, body }));
 }
 
 export interface CachedReply {

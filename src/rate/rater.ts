@@ -97,7 +97,7 @@ export async function rateEssays(essays: readonly Essay[], opts: RateOptions): P
 
   const rateOne = async (index: number): Promise<EssayRating> => {
     const req = buildRequest(opts, essays[index]);
-    const key = requestKey(req);
+    const key = requestKey(endpoint.safeBaseURL(), req);
     const hit = cache?.get(key);
     if (hit) {
       const p = parseRating(hit.content, opts.rubric);

@@ -36,7 +36,7 @@ import { MetricsLog } from './metrics';
 import { EventWriter } from './tensorboard';
 import { EvalMetrics, evaluateModel } from '../evaluate/eval';
 import { MicroBatchHook, chunk, stepGradients } from './step';
-import { WASM_HEAP_BYTES, accumulationFor, fittingMicroBatch, isFatalMemoryError, isMemoryError, outOfMemoryError } from './memory';
+import { WASM_HEAP_BYTES, accumulationFor, fittingMicroBatch, fixedTrainingBytes, hostPlacement, isFatalMemoryError, isMemoryError, outOfMemoryError } from './memory';
 
 export interface TrainOptions {
   /** Preset name (src/model/config.ts PRESETS); ignored when `config` or `init` is given. */
@@ -213,11 +213,16 @@ interface RunStart {
   optimizer: AdamW;
   state: TrainingState;
   resumedFromStep: number | null;
+  /** What lives in JavaScript memory instead of backend tensors (memory.ts hostPlacement). */
+  onHost: { accumulation: boolean; optimizer: boolean };
 }
 
 /** The model, optimizer and state of the run: resumed from checkpoints/last, or fresh. */
-function startRun(lastDir: string, opts: TrainOptions, expected: (config: GPT2Config, seqLen: number) => Fingerprint, seqLenFor: (m: GPT2) => number, log: (l: string) => void, count: number): RunStart {
-  const optimizerOpts = { weightDecay: opts.weightDecay };
+function startRun(lastDir: string, opts: TrainOptions, expected: (config: GPT2Config, seqLen: number) => Fingerprint, seqLenFor: (m: GPT2) => number, log: (l: string) => void, count: number, tfBackend: string): RunStart {
+  const optimizerFor = (model: GPT2) => {
+    const onHost = hostPlacement(model.parameterCount(), tfBackend);
+    return { onHost, optimizer: new AdamW(model.weights, { weightDecay: opts.weightDecay, onHost: onHost.optimizer }) };
+  };
   if (hasCheckpoint(lastDir)) {
     const loaded = loadCheckpoint(lastDir);
     const { model, state } = loaded;
@@ -232,10 +237,10 @@ function startRun(lastDir: string, opts: TrainOptions, expected: (config: GPT2Co
       );
     }
     state.fingerprint = want; // upgrade an older checkpoint's fingerprint to the current keys
-    const optimizer = new AdamW(model.weights, optimizerOpts);
+    const { optimizer, onHost } = optimizerFor(model);
     optimizer.loadState(loaded.optimizerState);
     log(`Resuming ${path.dirname(path.dirname(lastDir))} from step ${state.step} (epoch ${state.epoch}, example ${state.position} of ${count}).`);
-    return { model, optimizer, state, resumedFromStep: state.step };
+    return { model, optimizer, onHost, state, resumedFromStep: state.step };
   }
   let model: GPT2;
   if (opts.init) {
@@ -249,7 +254,7 @@ function startRun(lastDir: string, opts: TrainOptions, expected: (config: GPT2Co
     bestInfillLoss: null, bestStep: null, evalsWithoutImprovement: 0, stopped: null,
     seed: opts.seed, fingerprint: expected(model.config, seqLenFor(model)),
   };
-  return { model, optimizer: new AdamW(model.weights, optimizerOpts), state, resumedFromStep: null };
+  return { model, ...optimizerFor(model), state, resumedFromStep: null };
 }
 
 /** The backend in use, as chosen by initBackend() at the entry point; train() never switches it. */
@@ -259,11 +264,6 @@ function backendInfo(): { choice: string; tfBackend: string; description: string
   if (report) return { choice: report.choice, tfBackend: report.tfBackend, description: describeBackend(report), nativeKernels: native };
   const tfBackend = tf.getBackend();
   return { choice: tfBackend, tfBackend, description: `${tfBackend} (TensorFlow.js's default: initBackend() was not called, so the native kernels are ${native.active ? 'on' : 'off'})`, nativeKernels: native };
-}
-
-/** Bytes of weights, both AdamW moments, the gradients and their accumulation. */
-function fixedTrainingBytes(parameters: number): number {
-  return 4 * parameters * 5;
 }
 
 /** The length limits of a run; they depend on the examples per step only, not on the micro-batch. */
@@ -337,14 +337,16 @@ export async function train(expDir: string, data: TrainData, opts: TrainOptions)
   const seqLenFor = (m: GPT2) => Math.min(opts.seqLen ?? data.train.seqLen, m.config.n_positions);
   const expected = (config: GPT2Config, seqLen: number) => fingerprint(opts, config, seqLen, dataHash, evalHash, examplesPerStep, schedule);
 
-  const { model, optimizer, state, resumedFromStep } = startRun(lastDir, opts, expected, seqLenFor, log, data.train.count);
+  const { model, optimizer, onHost, state, resumedFromStep } = startRun(lastDir, opts, expected, seqLenFor, log, data.train.count, backend.tfBackend);
   const seqLen = seqLenFor(model);
   log(model.summary());
   log(`Backend: ${backend.description}; native kernels: ${backend.nativeKernels.active ? 'on' : 'off'} (${backend.nativeKernels.reason})`);
 
-  // wasm: the largest micro-batch estimated to fit first, since running out of memory there is fatal
+  // wasm: micro-batch sums (and a large model's AdamW moments, placed by startRun) live in JavaScript memory,
+  // outside the 4 GiB heap, and the largest micro-batch estimated to fit comes first, since running out of
+  // memory there is fatal
   const micro0 = auto && backend.tfBackend === 'wasm'
-    ? fittingMicroBatch(model.config, limits.target, seqLen, fixedTrainingBytes(model.parameterCount()), 0.85 * WASM_HEAP_BYTES)
+    ? fittingMicroBatch(model.config, limits.target, seqLen, fixedTrainingBytes(model.parameterCount(), onHost), 0.85 * WASM_HEAP_BYTES)
     : limits.target;
   const batching: Batching = { micro: micro0, accum: accumulationFor(examplesPerStep, micro0) };
   const evalEvery = opts.evalEverySteps ?? perEpoch;
@@ -373,6 +375,7 @@ export async function train(expDir: string, data: TrainData, opts: TrainOptions)
   const describeBatch = () => `batch ${batching.micro} x accumulation ${batching.accum}${auto ? ' (--batch-size auto)' : ''}`;
   log(`Training: ${data.train.count} examples, ${perEpoch} steps per epoch (${examplesPerStep} examples per step: ${describeBatch()}), ` +
     `${Number.isFinite(totalSteps) ? totalSteps : '?'} steps, sequence length ${seqLen}, evaluation every ${evalEvery} steps on ${evalIndices.length} examples.`);
+  if (onHost.optimizer) log('Memory: the AdamW moments and the sums of micro-batch gradients are kept in JavaScript memory, outside the 4 GiB WebAssembly heap.');
   log(`Learning rate: ${scheduleApplies(schedule)}${schedule.name === 'given' ? ` (${schedule.lr}, ${schedule.kind}, warm-up ${schedule.warmupSteps})` : ` (warm-up ${schedule.warmupSteps} steps)`}.`);
 
   let lastEval: EvalMetrics | null = null;
@@ -393,6 +396,7 @@ export async function train(expDir: string, data: TrainData, opts: TrainOptions)
           minimalSupervision: opts.minimalSupervision,
           contextSample: keep < 1 ? { keep, seed: opts.seed, examples: micros } : undefined,
           beforeMicroBatch: opts.beforeMicroBatch,
+          accumulateOnHost: onHost.accumulation,
         });
       } catch (err) {
         if (!isMemoryError(err)) throw err;

@@ -50,13 +50,17 @@ export function accumulationFor(examplesPerStep: number, micro: number): number 
 
 /**
  * A rough upper bound of the bytes one training micro-batch of `batch` x `seqLen` needs beyond the weights:
- * the activations kept for the backward pass (about 18 floats per token per width unit and layer, plus the
- * attention scores and probabilities) and the output layer's logits, their softmax and gradient (3 x V floats
- * per trained position, at most every position).
+ * the activations kept for the backward pass and the output layer's logits, their softmax and gradient
+ * (3 x V floats per trained position, at most every position). Per token and layer the forward pass keeps
+ * about 60 x width floats: the two layer norms (input, centred, normalised: 3 + 3), q, k, v and their
+ * head-major copies (6), the attention output and its merge (2), two residual sums (2), the MLP's 4C-wide
+ * input and the eight 4C-wide pieces of GELU's tanh form (x³, its scaling, the sum, the tanh argument, tanh,
+ * 1 + tanh, x/2 and the product: 36), the MLP output (1) and slack for the reshapes (7); plus the attention
+ * scores, masked scores and probabilities (3 x heads x seqLen per token).
  */
 export function activationBytes(config: GPT2Config, batch: number, seqLen: number): number {
   const { n_layer: L, n_embd: C, n_head: H, vocab_size: V } = config;
-  const perLayer = batch * seqLen * (18 * C) + 3 * batch * H * seqLen * seqLen;
+  const perLayer = batch * seqLen * (60 * C) + 3 * batch * H * seqLen * seqLen;
   return 4 * (L * perLayer + 3 * batch * seqLen * V);
 }
 
@@ -64,9 +68,31 @@ export function activationBytes(config: GPT2Config, batch: number, seqLen: numbe
 export const WASM_HEAP_BYTES = 4 * 2 ** 30;
 
 /**
+ * On wasm, the AdamW moments move to JavaScript memory (optimizer.ts, `onHost`) when the training state on the
+ * heap (weights, two moments, gradients and their sum: 5 floats per parameter) would take more than this share
+ * of it: GPT-2 124M (2.5 GB) moves, the tiny and small presets (0.14 and 0.33 GB) keep the faster device update.
+ */
+export const HOST_OPTIMIZER_SHARE = 0.25;
+
+/** Where the training state lives on this backend: micro-batch sums and, for large models, the AdamW moments. */
+export function hostPlacement(parameters: number, tfBackend: string): { accumulation: boolean; optimizer: boolean } {
+  const wasm = tfBackend === 'wasm';
+  return { accumulation: wasm, optimizer: wasm && 4 * parameters * 5 > HOST_OPTIMIZER_SHARE * WASM_HEAP_BYTES };
+}
+
+/**
+ * Bytes the backend holds besides activations: weights and one set of gradients, plus both AdamW moments and a
+ * second gradient set (the micro-batch sum) unless they live on the host.
+ */
+export function fixedTrainingBytes(parameters: number, onHost: { accumulation: boolean; optimizer: boolean }): number {
+  return 4 * parameters * (2 + (onHost.optimizer ? 0 : 2) + (onHost.accumulation ? 0 : 1));
+}
+
+/**
  * How much more than `activationBytes` a micro-batch takes on the wasm heap (temporaries of the backward pass,
- * the dense embedding gradient, fragmentation). Measured 2026-12-02 with `--model gpt2` at 256 tokens: micro-batch
- * 2 (estimate 3.36 GiB with the fixed bytes) aborted the 4 GiB heap, micro-batch 1 (2.9 GiB) trained.
+ * the dense embedding gradients, fragmentation). Measured 2026-12-02 with `--model gpt2` at 256 tokens: with
+ * the moments and sums on the host (1.0 GB fixed), micro-batch 2 still aborted the 4 GiB heap, so it needs
+ * more than 3 GB (the estimate with this factor: 3.3 GB); micro-batch 1 trains.
  */
 export const ACTIVATION_SAFETY = 2;
 
@@ -89,8 +115,9 @@ export function outOfMemoryError(opts: {
 }): UserError {
   const what = firstLine(opts.err);
   const fixes = opts.fatalInAuto
-    ? `the WebAssembly heap cannot recover from this, so --batch-size auto could not halve and retry. Fix: start lower with --batch-size 1 and --accum 1 ` +
-      `(accumulation keeps a further copy of the gradients; for --model gpt2 at 256 tokens that is what fits), lower --seq-len (now ${opts.seqLen}), or use CEFRLAB_BACKEND=cpu (no 4 GiB limit)`
+    ? `the WebAssembly heap cannot recover from this, so --batch-size auto could not halve and retry. Fix: ` +
+      (opts.micro > 1 ? `start lower with --batch-size ${Math.floor(opts.micro / 2)} and --accum ${opts.accum * 2} (the same examples per step), ` : '') +
+      `lower --seq-len (now ${opts.seqLen}), or use CEFRLAB_BACKEND=cpu (no 4 GiB limit)`
     : opts.auto
     ? `even a micro-batch of 1 does not fit. Fix: lower --seq-len (now ${opts.seqLen}), use a smaller --model, or another backend (CEFRLAB_BACKEND=cpu has no 4 GiB limit; a GPU with tfjs-node-gpu)`
     : `Fix: use --batch-size auto (halves the micro-batch until it fits and raises --accum to keep the examples per step), or lower --batch-size (now ${opts.micro}) and raise --accum (now ${opts.accum}), or lower --seq-len (now ${opts.seqLen})`;

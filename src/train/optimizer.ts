@@ -33,19 +33,41 @@ export interface OptimizerState {
 
 let nextInstance = 0;
 
+export interface AdamWConstruction extends Partial<AdamWOptions> {
+  /**
+   * Keep both moments in JavaScript memory and update on the host, one parameter at a time. For GPT-2 124M
+   * on wasm the moments are 1 GB of the 4 GiB heap; on the host the heap holds only the weights, one set of
+   * gradients and the activations. Each operation is rounded to float32 as the backend rounds it, in the same
+   * order, so the trajectory is the backend's (test/train-optimizer.test.ts).
+   */
+  onHost?: boolean;
+}
+
+const f32 = Math.fround;
+
 export class AdamW {
   /** Number of updates applied so far. */
   step = 0;
   readonly opts: AdamWOptions;
+  readonly onHost: boolean;
   private m = new Map<string, tf.Variable>();
   private v = new Map<string, tf.Variable>();
+  private hostM = new Map<string, Float32Array>();
+  private hostV = new Map<string, Float32Array>();
 
-  constructor(private readonly params: Map<string, tf.Variable>, opts: Partial<AdamWOptions> = {}) {
-    this.opts = { ...ADAMW_DEFAULTS, ...opts };
+  constructor(private readonly params: Map<string, tf.Variable>, opts: AdamWConstruction = {}) {
+    const { onHost, ...rest } = opts;
+    this.opts = { ...ADAMW_DEFAULTS, ...rest };
+    this.onHost = onHost === true;
     const instance = nextInstance++; // tf.js variable names must be unique per process
     for (const [name, p] of params) {
-      this.m.set(name, tf.variable(tf.zerosLike(p), false, `adamw${instance}.m.${name}`));
-      this.v.set(name, tf.variable(tf.zerosLike(p), false, `adamw${instance}.v.${name}`));
+      if (this.onHost) {
+        this.hostM.set(name, new Float32Array(p.size));
+        this.hostV.set(name, new Float32Array(p.size));
+      } else {
+        this.m.set(name, tf.variable(tf.zerosLike(p), false, `adamw${instance}.m.${name}`));
+        this.v.set(name, tf.variable(tf.zerosLike(p), false, `adamw${instance}.v.${name}`));
+      }
     }
   }
 
@@ -58,6 +80,10 @@ export class AdamW {
     const stepSize = lr / bc1;
     const sqrtBc2 = Math.sqrt(bc2);
     for (const name of this.params.keys()) if (!grads.has(name)) throw new Error(`AdamW: no gradient for ${name}`);
+    if (this.onHost) {
+      this.applyOnHost(grads, lr, stepSize, sqrtBc2);
+      return;
+    }
     // One scope per parameter, and one per intermediate result: each temporary is freed as soon as the next
     // value exists, so the peak is the live weights, moments and gradients plus about three tensors of the
     // largest parameter (the token embedding), not a dozen copies of the whole model.
@@ -76,22 +102,51 @@ export class AdamW {
     }
   }
 
+  /** The update above, element by element in float32 (the constants rounded as the backend's scalars are). */
+  private applyOnHost(grads: Map<string, tf.Tensor>, lr: number, stepSize: number, sqrtBc2: number): void {
+    const { beta1, beta2, eps, weightDecay } = this.opts;
+    const b1 = f32(beta1), c1 = f32(1 - beta1), b2 = f32(beta2), c2 = f32(1 - beta2);
+    const s = f32(stepSize), r = f32(sqrtBc2), e = f32(eps), keep = f32(1 - lr * weightDecay);
+    for (const [name, p] of this.params) {
+      const g = grads.get(name)!.dataSync() as Float32Array;
+      const m = this.hostM.get(name)!;
+      const v = this.hostV.get(name)!;
+      const w = Float32Array.from(p.dataSync() as Float32Array);
+      const decay = weightDecay > 0 && isDecayed(name);
+      for (let i = 0; i < w.length; i++) {
+        const gi = g[i];
+        const mi = (m[i] = f32(f32(m[i] * b1) + f32(gi * c1)));
+        const vi = (v[i] = f32(f32(v[i] * b2) + f32(f32(gi * gi) * c2)));
+        const denom = f32(f32(f32(Math.sqrt(vi)) / r) + e);
+        const update = f32(f32(mi / denom) * s);
+        w[i] = f32((decay ? f32(w[i] * keep) : w[i]) - update);
+      }
+      tf.tidy(() => p.assign(tf.tensor(w, p.shape, 'float32')));
+    }
+  }
+
   async exportState(): Promise<OptimizerState> {
     const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
+    if (this.onHost) {
+      for (const [name, p] of this.params) tensors.set(`m.${name}`, { shape: p.shape, data: this.hostM.get(name)!.slice() });
+      for (const [name, p] of this.params) tensors.set(`v.${name}`, { shape: p.shape, data: this.hostV.get(name)!.slice() });
+      return { step: this.step, tensors };
+    }
     for (const [name, m] of this.m) tensors.set(`m.${name}`, { shape: m.shape, data: (await m.data()) as Float32Array });
     for (const [name, v] of this.v) tensors.set(`v.${name}`, { shape: v.shape, data: (await v.data()) as Float32Array });
     return { step: this.step, tensors };
   }
 
   loadState(state: OptimizerState): void {
-    for (const [prefix, table] of [['m', this.m], ['v', this.v]] as const) {
-      for (const [name, variable] of table) {
+    for (const prefix of ['m', 'v'] as const) {
+      for (const [name, p] of this.params) {
         const t = state.tensors.get(`${prefix}.${name}`);
         if (!t) throw new Error(`optimizer state has no ${prefix}.${name}`);
-        if (t.shape.join('x') !== variable.shape.join('x')) {
-          throw new Error(`optimizer state ${prefix}.${name} has shape ${t.shape.join('x')}, the model ${variable.shape.join('x')}`);
+        if (t.shape.join('x') !== p.shape.join('x')) {
+          throw new Error(`optimizer state ${prefix}.${name} has shape ${t.shape.join('x')}, the model ${p.shape.join('x')}`);
         }
-        tf.tidy(() => variable.assign(tf.tensor(t.data, t.shape, 'float32')));
+        if (this.onHost) (prefix === 'm' ? this.hostM : this.hostV).set(name, Float32Array.from(t.data));
+        else tf.tidy(() => (prefix === 'm' ? this.m : this.v).get(name)!.assign(tf.tensor(t.data, t.shape, 'float32')));
       }
     }
     this.step = state.step;
@@ -101,17 +156,42 @@ export class AdamW {
     for (const t of [...this.m.values(), ...this.v.values()]) t.dispose();
     this.m.clear();
     this.v.clear();
+    this.hostM.clear();
+    this.hostV.clear();
   }
 }
 
-/** Sums gradients of several micro-batches (`sum()`); `mean()` divides by their number. */
+/**
+ * Sums gradients of several micro-batches (`sum()`).
+ *
+ * `onHost`: keep the running sums in JavaScript memory instead of backend tensors. The wasm backend's heap
+ * is at most 4 GiB (wasm32), and for GPT-2 124M the weights, both AdamW moments, one micro-batch's gradients and
+ * a device-side sum (plus the temporary of each addition) do not fit next to the activations. On the host the
+ * sums cost nothing on the heap; `sum()` hands them back as tensors for clipping and the update. Float32Array
+ * addition rounds the exact double sum of two floats to float32, which is IEEE float32 addition, so both
+ * modes give the same bits (test/train-optimizer.test.ts).
+ */
 export class GradientAccumulator {
   private sums = new Map<string, tf.Tensor>();
+  private hostSums = new Map<string, { shape: number[]; data: Float32Array }>();
   count = 0;
 
-  add(grads: Record<string, tf.Tensor> | Map<string, tf.Tensor>): void {
+  constructor(private readonly opts: { onHost?: boolean } = {}) {}
+
+  async add(grads: Record<string, tf.Tensor> | Map<string, tf.Tensor>): Promise<void> {
     const entries = grads instanceof Map ? [...grads.entries()] : Object.entries(grads);
     for (const [name, g] of entries) {
+      if (this.opts.onHost) {
+        const values = (await g.data()) as Float32Array;
+        const prev = this.hostSums.get(name);
+        if (prev) {
+          const d = prev.data;
+          for (let i = 0; i < d.length; i++) d[i] += values[i];
+        } else {
+          this.hostSums.set(name, { shape: g.shape, data: Float32Array.from(values) });
+        }
+        continue;
+      }
       const prev = this.sums.get(name);
       if (prev) {
         this.sums.set(name, tf.add(prev, g));
@@ -123,26 +203,20 @@ export class GradientAccumulator {
     this.count++;
   }
 
+  /** Move host sums back into tensors (one parameter at a time, so the heap holds one gradient set). */
+  private toTensors(): void {
+    for (const [name, h] of this.hostSums) this.sums.set(name, tf.tensor(h.data, h.shape, 'float32'));
+    this.hostSums.clear();
+  }
+
   /**
    * The summed gradients (owned by the caller); resets the accumulator. Training weights each micro-batch's
    * loss by the step's token totals (train/step.ts), so the sum is the step's gradient.
    */
   sum(): Map<string, tf.Tensor> {
     if (this.count === 0) throw new Error('GradientAccumulator.sum: no gradients added');
+    this.toTensors();
     const out = new Map(this.sums);
-    this.sums.clear();
-    this.count = 0;
-    return out;
-  }
-
-  /** The mean gradients (new tensors owned by the caller); resets the accumulator. */
-  mean(): Map<string, tf.Tensor> {
-    if (this.count === 0) throw new Error('GradientAccumulator.mean: no gradients added');
-    const out = new Map<string, tf.Tensor>();
-    for (const [name, s] of this.sums) {
-      out.set(name, this.count === 1 ? s : tf.tidy(() => tf.div(s, this.count)));
-      if (this.count !== 1) s.dispose();
-    }
     this.sums.clear();
     this.count = 0;
     return out;
@@ -151,6 +225,7 @@ export class GradientAccumulator {
   dispose(): void {
     for (const s of this.sums.values()) s.dispose();
     this.sums.clear();
+    this.hostSums.clear();
     this.count = 0;
   }
 }

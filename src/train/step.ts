@@ -41,6 +41,11 @@ export interface StepOptions {
    */
   contextSample?: { keep: number; seed: number; examples: number[][] };
   beforeMicroBatch?: MicroBatchHook;
+  /**
+   * Sum the micro-batches' gradients in JavaScript memory (GradientAccumulator's `onHost`): on wasm the
+   * 4 GiB heap then holds one micro-batch's gradients, not two sets. Bit-identical to summing on the backend.
+   */
+  accumulateOnHost?: boolean;
 }
 
 /** Cut a list of example indices into micro-batches of at most `size`. */
@@ -66,7 +71,8 @@ export async function stepGradients(model: GPT2, batches: ExampleBatch[], opts: 
   const varNames = new Map<string, string>();
   for (const [name, v] of model.weights) varNames.set(v.name, name);
   const varList = [...model.weights.values()];
-  const acc = new GradientAccumulator();
+  // A single micro-batch needs no sum: its gradients stay where they are.
+  const acc = new GradientAccumulator({ onHost: opts.accumulateOnHost === true && batches.length > 1 });
   let loss = 0;
   let tokens = 0;
   let trainedTokens = 0;
@@ -91,7 +97,7 @@ export async function stepGradients(model: GPT2, batches: ExampleBatch[], opts: 
           loss += (await value.data())[0];
           const named = new Map<string, tf.Tensor>();
           for (const [vn, t] of Object.entries(grads)) named.set(varNames.get(vn)!, t);
-          acc.add(named);
+          await acc.add(named);
         } finally {
           tf.dispose([value, ...Object.values(grads)]);
         }
