@@ -5,10 +5,10 @@
  * left-to-right baseline of notebook 05 with the general model's budget. `npm start` never retrains the base.
  *
  * Step counts: 40 (general) + 3 x 15 (levels A2, B1, B2) in notebook 03 and 40 (baseline) in notebook 05, 125
- * fine-tuning steps of the `tiny` preset at batch 4 x 256. Measured on 2026-12-02 on an idle 2-core machine
- * with 50 + 3 x 20 + 50 steps: the whole `npm start` took 894 s (03 211 s, 04 145 s, 05 113 s, 06 226 s), at
- * the 15-minute limit; these counts leave a margin. Under the test suite's fast setting (CEFRLAB_FAST=1) the
- * same code runs a handful of steps.
+ * fine-tuning steps of the `tiny` preset at batch 4 x 256. Measured on 2026-12-02 on an idle 2-core machine:
+ * the whole `npm start` took 12 min 9 s with these counts (03 151 s, 04 132 s, 05 101 s), against 894 s, at the
+ * 15-minute limit, with 50 + 3 x 20 + 50 steps. Under the test suite's fast setting (CEFRLAB_FAST=1) the same
+ * code runs a handful of steps.
  */
 import { isFast, type NotebookPlan } from '../train/plan';
 import { BASE_MODEL_DIR } from './base';
