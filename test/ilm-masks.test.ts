@@ -7,8 +7,9 @@ import { documentExamples, emptyStats, type GenerateOptions } from '../src/ilm/g
 import { documentUnits } from '../src/ilm/units';
 import { MASK_TYPE_CODE } from '../src/ilm/tokens';
 import { learnerTexts } from './ilm-fixtures';
+import { resolveOptions } from '../src/ilm/examples';
 
-const OPTS: GenerateOptions = { task: 'ilm', mask: 'hierarchical', p: 0.03, examplesPerDoc: 16, maxRetries: 16, minSpans: null, maxSpans: null, allowDuplicates: false, seqLen: 256, skipIncomplete: false, seed: 0 };
+const OPTS: GenerateOptions = { task: 'ilm', mask: 'hierarchical', p: 0.03, pWord: null, examplesPerDoc: 16, maxRetries: 16, minSpans: null, maxSpans: null, allowDuplicates: false, seqLen: 256, skipIncomplete: false, seed: 0 };
 const T = MASK_TYPE_CODE;
 
 test('p = 1 masks the whole document; a single-sentence document has exactly one sentence mask', () => {
@@ -109,4 +110,37 @@ test('the same document, index and seed give the same examples; another index gi
   const c = documentExamples(text, 12, OPTS);
   assert.deepEqual(a, b);
   assert.notDeepEqual(a.examples, c.examples);
+});
+
+test('pWord changes only the word walk: word and n-gram starts at pWord, whole-unit masks still at p', () => {
+  const u = documentUnits(learnerTexts(1)[0].text);
+  const words = u.paragraphs.flatMap((p) => p.sentences).reduce((a, s) => a + s.words.length, 0);
+  const rng = new Rng(11);
+  const N = 4000;
+  let docs = 0;
+  let starts = 0;
+  let walked = 0;
+  for (let i = 0; i < N; i++) {
+    const spans = sampleHierarchical(u, rng, 0.03, 0.2);
+    if (spans[0]?.type === T.document) docs++;
+    else if (spans.every((s) => s.type === T.word || s.type === T.ngram)) {
+      starts += spans.length;
+      // words walked: every word except those an n-gram swallowed after its first
+      walked += words - spans.reduce((a, s) => a + (s.type === T.ngram ? u.paragraphs.flatMap((p) => p.sentences).flatMap((x) => x.words).filter((w) => w[0] >= s.start && w[1] <= s.end).length - 1 : 0), 0);
+    }
+  }
+  // document level: binomial sd sqrt(4000 * 0.03 * 0.97) = 10.8; allow 4 sd
+  assert.ok(Math.abs(docs - 0.03 * N) < 44, `document masks ${docs} of ${N}`);
+  const rate = starts / walked;
+  assert.ok(Math.abs(rate - 0.2) < 0.01, `word-walk rate ${rate.toFixed(4)}, expected 0.2`);
+  // and the default (pWord = p) draws exactly what the three-argument call draws
+  assert.deepEqual(sampleHierarchical(u, new Rng(3), 0.1, 0.1), sampleHierarchical(u, new Rng(3), 0.1));
+});
+
+test('pWord reaches the example generator (denser word blanks) and is validated', () => {
+  const text = learnerTexts(3)[1].text;
+  const count = (pWord: number | null) => documentExamples(text, 0, { ...OPTS, pWord }, emptyStats(16)).examples.flat().filter((s) => s.type === T.word || s.type === T.ngram).length;
+  assert.ok(count(0.2) > 3 * count(null), `word/ngram spans: ${count(0.2)} at pWord 0.2 vs ${count(null)} at p`);
+  assert.throws(() => resolveOptions({ pWord: 1.5 }), /--p-word must be a probability in \(0, 1\], got 1.5/);
+  assert.equal(resolveOptions({}).pWord, null);
 });

@@ -1,7 +1,8 @@
 /**
- * `pretrain` end to end on a small slice (CEFR-SP only, two steps): corpus, examples, training, evaluation per
- * corpus and the float16 export with config.json, manifest.json and README.md; the export loads with the
- * project's loader, and the manifest's rebuild command names the checkpoint's step.
+ * `pretrain` end to end on a small slice (CEFR-SP only, two steps per stage): corpus, examples, stage 1, its
+ * export, stage 2 on word blanks from it, evaluation per corpus and the float16 export with config.json,
+ * manifest.json and README.md; the export loads with the project's loader, the manifest's rebuild command names
+ * the steps, and a rerun reuses stage 1.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -17,7 +18,7 @@ test('pretrain: a two-step run on CEFR-SP exports a loadable float16 base with i
   const lines: string[] = [];
   const r = await pretrain({
     workDir: path.join(dir, 'work'), outDir: out, corpora: ['cefr-sp'], examplesPerDoc: 1, seqLen: 64,
-    batchSize: 2, maxSteps: 2, evalEverySteps: 2, evalMaxExamples: 4, validMaxExamples: 4, log: (l) => lines.push(l),
+    batchSize: 2, maxSteps: 2, evalEverySteps: 2, evalMaxExamples: 4, validMaxExamples: 4, wordSteps: 2, wordBatchSize: 4, log: (l) => lines.push(l),
   });
   assert.equal(r.outDir, out);
   for (const f of ['config.json', 'model.safetensors', 'manifest.json', 'README.md']) assert.ok(fs.existsSync(path.join(out, f)), f);
@@ -25,7 +26,21 @@ test('pretrain: a two-step run on CEFR-SP exports a loadable float16 base with i
   assert.equal(m.checkpoint.step, 2);
   assert.deepEqual(Object.keys(m.validation), ['all', 'cefr-sp']);
   assert.ok(m.validation['cefr-sp'].infillTextPerplexity > 1);
-  assert.match(m.rebuild, /^npx cefrlab pretrain .*--max-steps 2\b/);
+  assert.match(m.rebuild, /^npx cefrlab pretrain .*--max-steps 2\b.*--word-steps 2\b/);
+  // stage 2 continued stage 1's export (pretraining dropout 0 in its config), on denser word blanks
+  assert.equal(m.stage1.checkpoint.step, 2);
+  assert.match(m.training.options.init, /stage1$/);
+  assert.ok(!path.isAbsolute(m.trainResult.expDir) && !path.isAbsolute(m.training.options.init), 'no absolute folders in the manifest');
+  assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'work', 'stage1', 'config.json'), 'utf8')).resid_pdrop, 0);
+  // stage 2's examples: one blanked word each, in short pieces
+  const words = JSON.parse(fs.readFileSync(path.join(dir, 'work', 'examples-words', 'train', 'manifest.json'), 'utf8')).summary;
+  assert.ok(words.examples > 0);
+  assert.deepEqual(words.spansByType, { document: 0, paragraph: 0, sentence: 0, ngram: 0, word: words.examples });
+  const pieces = fs.readFileSync(path.join(dir, 'work', 'corpus-words', 'train.txt'), 'utf8').split('\n\n\n');
+  // CEFR-SP's sentences are grouped two to a piece for this stage (other corpora are cut at 40 words)
+  assert.ok(pieces.length > 1 && pieces.every((t) => t.trim().split('\n').length <= 2), 'two sentences a piece');
+  assert.equal(words.truncatedExamples, 0, 'examples longer than 64 tokens are dropped, never cut');
+  assert.ok(m.stage1.validation.all.infillTextPerplexity > 1);
   assert.equal(m.data.corpora[0].corpus, 'cefr-sp');
   assert.match(m.data.corpora[0].files[0].sha256, /^[0-9a-f]{64}$/);
   assert.ok(m.versions && m.training.backend);
@@ -33,12 +48,25 @@ test('pretrain: a two-step run on CEFR-SP exports a loadable float16 base with i
   assert.equal(cfg.torch_dtype, 'float16');
   assert.equal(cfg.resid_pdrop, 0.1, 'the preset\'s dropout for fine-tuning');
   assert.equal(m.options.dropout, 0, 'no dropout while pretraining');
-  assert.match(fs.readFileSync(path.join(out, 'README.md'), 'utf8'), /npx cefrlab pretrain/);
+  const readme = fs.readFileSync(path.join(out, 'README.md'), 'utf8');
+  assert.match(readme, /npx cefrlab pretrain/);
+  assert.match(readme, /stage 1 \(hierarchical masks.*: 2 optimizer steps/);
+  assert.match(readme, /stage 2 \(word blanks.*at most 40 words.*: 2 optimizer steps of 4 x 64/);
+  assert.match(readme, /After stage 1 alone/);
   const { loadModel } = await import('../src/model/checkpoint');
   const model = loadModel(out);
   assert.equal(model.config.vocab_size, 50264);
   model.dispose();
   assert.ok(wallClock(path.join(dir, 'work', 'run', 'metrics.jsonl'), 2)! >= 0);
+  // a rerun with the same options trains nothing again: stage 1's export is current, stage 2 is at its last step
+  const again: string[] = [];
+  await pretrain({
+    workDir: path.join(dir, 'work'), outDir: out, corpora: ['cefr-sp'], examplesPerDoc: 1, seqLen: 64,
+    batchSize: 2, maxSteps: 2, evalEverySteps: 2, evalMaxExamples: 4, validMaxExamples: 4, wordSteps: 2, wordBatchSize: 4, log: (l) => again.push(l),
+  });
+  assert.ok(again.some((l) => /^stage 1: up to date/.test(l)), again.join('\n'));
+  assert.ok(!again.some((l) => /^train \d/.test(l)));
+  assert.equal(JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8')).checkpoint.step, 2);
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -46,4 +74,6 @@ test('rebuildCommand: only the options that differ from the defaults', () => {
   const base = { ...PRETRAIN_DEFAULTS, ...CORPUS_DEFAULTS, workDir: 'w', outDir: 'o', corpora: [] };
   assert.equal(rebuildCommand(base as never), 'npx cefrlab pretrain');
   assert.equal(rebuildCommand({ ...base, maxSteps: 1701, lr: 5e-4 } as never), 'npx cefrlab pretrain --max-steps 1701 --lr 0.0005');
+  assert.equal(rebuildCommand({ ...base, wordSteps: 1500 } as never), 'npx cefrlab pretrain --word-steps 1500');
+  assert.equal(rebuildCommand({ ...base, wordMaxWords: 30, wordLr: 5e-4 } as never), 'npx cefrlab pretrain --word-max-words 30 --word-lr 0.0005');
 });

@@ -1,7 +1,10 @@
 /** The notebook's check sentences (src/pretrain/probes.ts) from hand-made reports with known answers. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeChecks, isOneWord, oneWordShare, type HarnessLike } from '../src/pretrain/probes';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { baseModelInfo, describeChecks, isOneWord, oneWordShare, type HarnessLike } from '../src/pretrain/probes';
 import { accuracyByCategory } from '../src/pretrain/minimal-pairs';
 
 const report: HarnessLike = {
@@ -35,4 +38,22 @@ test('the check sentences carry the measured numbers and the sign test', () => {
   const worse = describeChecks({ ilmLabel: 'lm', lmLabel: 'ilm', report, pairs: { results: [], ...accuracyByCategory(results.slice(40)) } });
   assert.match(worse[0], /the ILM is NOT lower here/);
   assert.match(worse[worse.length - 1], /10 of 21 .*not above chance by the one-sided sign test, p = 0\.\d{3}; target at least 75 %: not met/);
+});
+
+test('baseModelInfo: a two-stage base counts the steps and token positions of both stages', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'base-info-'));
+  const manifest = (stage1: boolean) => ({
+    model: { parameters: 10, preset: 'tiny' }, rebuild: 'npx cefrlab pretrain',
+    checkpoint: { step: 2000, tokensSeen: 512_000 },
+    validation: { all: { examples: 3, contextPerplexity: 9, infillPerplexity: 8, infillTextPerplexity: 7 } },
+    ...(stage1 ? { stage1: { checkpoint: { step: 2800, tokensSeen: 716_800 } } } : {}),
+  });
+  fs.writeFileSync(path.join(dir, 'model.safetensors'), Buffer.alloc(16));
+  fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest(true)));
+  const two = baseModelInfo(dir);
+  assert.deepEqual([two.steps, two.tokenPositions, two.bytes], [4800, 1_228_800, 16]);
+  assert.deepEqual(two.validation, [{ heldOut: 'all', examples: 3, context: 9, infill: 8, infillText: 7 }]);
+  fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest(false)));
+  assert.equal(baseModelInfo(dir).steps, 2000);
+  fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -15,7 +15,7 @@
  *    neighbours. Prints both, per evaluation, so learning curves of presets and starts can be compared.
  *
  *   node --import tsx bench/ilm-context/context-use.ts probe data/models/base [--texts 40]
- *   node --import tsx bench/ilm-context/context-use.ts copy [--init data/models/base] [--steps 800] [--model tiny]
+ *   node --import tsx bench/ilm-context/context-use.ts copy [--init data/models/base] [--steps 800] [--model tiny] [--batch 32] [--lr 1e-3]
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -69,7 +69,7 @@ function copyDocuments(n: number, seed: number): string {
   return docs.join('\n\n\n');
 }
 
-async function copyTask(init: string | undefined, steps: number, preset: string): Promise<void> {
+async function copyTask(init: string | undefined, steps: number, preset: string, batchSize: number, lr: number): Promise<void> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ilm-copy-'));
   try {
     const data = path.join(work, 'data');
@@ -80,13 +80,13 @@ async function copyTask(init: string | undefined, steps: number, preset: string)
     await buildExamples('train', data, examples, { mask: 'word', examplesPerDoc: 2, seqLen: 48, seed: 0 });
     await buildExamples('valid', data, examples, { mask: 'word', examplesPerDoc: 1, seqLen: 48, seed: 0 });
     const run = await trainExperiment(path.join(work, 'run'), examples, {
-      model: preset, init, seed: 0, trainTag: 'train', evalTag: 'valid', batchSize: 32, accum: 1, lr: 1e-3, warmupSteps: 20,
+      model: preset, init, seed: 0, trainTag: 'train', evalTag: 'valid', batchSize, accum: 1, lr, warmupSteps: 20,
       schedule: 'cosine', weightDecay: 0.01, clip: 1, seqLen: 48, maxSteps: steps, evalEverySteps: Math.max(1, Math.round(steps / 4)),
       evalMaxExamples: 128, minimalSupervision: false, contextSample: 0.25, restart: true, log: () => {},
     });
     const rows = fs.readFileSync(path.join(work, 'run', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number | string>)
       .filter((r) => r.kind === 'eval');
-    console.log(`copy task, ${preset} from ${init ?? 'random weights'}, ${run.step} steps of 32 x 48 in ${run.seconds.toFixed(0)} s`);
+    console.log(`copy task, ${preset} from ${init ?? 'random weights'}, ${run.step} steps of ${batchSize} x 48 at lr ${lr} in ${run.seconds.toFixed(0)} s`);
     console.log('step  context loss  answer ppl (ILM)');
     for (const r of rows) console.log(`${String(r.step).padStart(4)}  ${Number(r.context_loss).toFixed(3).padStart(12)}  ${Number(r.infill_text_ppl).toFixed(2).padStart(16)}`);
   } finally {
@@ -98,9 +98,9 @@ async function main(): Promise<void> {
   await initBackend();
   const mode = process.argv[2];
   if (mode === 'probe' && process.argv[3]) await probe(process.argv[3], Number(arg('texts', '40')));
-  else if (mode === 'copy') await copyTask(process.argv.includes('--init') ? arg('init', '') : undefined, Number(arg('steps', '800')), arg('model', 'tiny'));
+  else if (mode === 'copy') await copyTask(process.argv.includes('--init') ? arg('init', '') : undefined, Number(arg('steps', '800')), arg('model', 'tiny'), Number(arg('batch', '32')), Number(arg('lr', '1e-3')));
   else {
-    console.error('usage: context-use.ts probe MODEL_DIR [--texts 40] | copy [--init DIR] [--steps 800] [--model tiny]');
+    console.error('usage: context-use.ts probe MODEL_DIR [--texts 40] | copy [--init DIR] [--steps 800] [--model tiny] [--batch 32] [--lr 1e-3]');
     process.exit(2);
   }
 }

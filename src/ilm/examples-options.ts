@@ -8,6 +8,8 @@ export const EXAMPLE_DEFAULTS = {
   task: 'ilm' as Task,
   mask: 'hierarchical' as MaskKind,
   p: 0.03,
+  /** Word-walk probability inside sentences of a hierarchical mask (null: the same p as every other level). */
+  pWord: null as number | null,
   examplesPerDoc: 16,
   maxRetries: 16,
   minSpans: null as number | null,

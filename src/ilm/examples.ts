@@ -29,6 +29,8 @@ export interface ExamplesOptions {
   task?: Task;
   mask?: MaskKind;
   p?: number;
+  /** Probability of the word walk inside sentences (default null: p); e.g. 0.15 for dense word and n-gram blanks. */
+  pWord?: number | null;
   examplesPerDoc?: number;
   maxRetries?: number;
   minSpans?: number | null;
@@ -94,6 +96,7 @@ export function resolveOptions(o: ExamplesOptions): GenerateOptions {
   if (g.task !== 'ilm' && g.task !== 'lm') throw new UserError(`--task must be ilm or lm, got ${g.task}. Fix: pass --task ilm or --task lm`);
   if (!MASK_KINDS.includes(g.mask)) throw new UserError(`--mask must be one of ${MASK_KINDS.join(', ')}, got ${g.mask}. Fix: pass one of them`);
   if (!(g.p > 0 && g.p <= 1)) throw new UserError(`--p must be a probability in (0, 1], got ${g.p}. Fix: pass e.g. --p 0.03`);
+  if (g.pWord != null && !(g.pWord > 0 && g.pWord <= 1)) throw new UserError(`--p-word must be a probability in (0, 1], got ${g.pWord}. Fix: pass e.g. --p-word 0.15, or leave it out to use --p`);
   checkInt('examples-per-doc', g.examplesPerDoc, 1);
   checkInt('max-retries', g.maxRetries, 1);
   checkInt('seq-len', g.seqLen, 2);
@@ -109,6 +112,7 @@ export function resolveOptions(o: ExamplesOptions): GenerateOptions {
 /** The command that writes a store again; folders are placeholders so that the store is the same bytes anywhere. */
 function regenerateCommand(split: string, g: GenerateOptions, name?: string): string {
   const parts = ['cefrlab examples', split, 'DATA_DIR', 'OUT_DIR', `--task ${g.task}`, `--seed ${g.seed}`, `--mask ${g.mask}`, `--p ${g.p}`];
+  if (g.pWord != null) parts.push(`--p-word ${g.pWord}`);
   parts.push(`--examples-per-doc ${g.examplesPerDoc}`, `--max-retries ${g.maxRetries}`, `--seq-len ${g.seqLen}`);
   if (g.minSpans != null) parts.push(`--min-spans ${g.minSpans}`);
   if (g.maxSpans != null) parts.push(`--max-spans ${g.maxSpans}`);
@@ -229,6 +233,8 @@ export async function buildExamples(split: string, dataDir: string, outDir: stri
       masking: {
         mask: g.mask,
         p: g.p,
+        // only when set, so that stores built without it keep their bytes
+        ...(g.pWord != null ? { pWord: g.pWord } : {}),
         examplesPerDoc: g.examplesPerDoc,
         maxRetries: g.maxRetries,
         minSpans: g.minSpans,

@@ -15,6 +15,8 @@ export interface GenerateOptions {
   task: Task;
   mask: MaskKind;
   p: number;
+  /** Probability of the word walk inside sentences (null: p). */
+  pWord: number | null;
   examplesPerDoc: number;
   maxRetries: number;
   minSpans: number | null;
@@ -104,7 +106,7 @@ export function documentExamples(text: string, index: number, opts: GenerateOpti
     const seen = new Set<string>();
     for (let slot = 0; slot < opts.examplesPerDoc; slot++) {
       for (let attempt = 0; attempt < opts.maxRetries; attempt++) {
-        let spans = sampleMask(units, rng, opts.mask, opts.p);
+        let spans = sampleMask(units, rng, opts.mask, opts.p, opts.pWord ?? opts.p);
         if (opts.minSpans != null && spans.length < opts.minSpans) {
           if (stats) stats.failures['too-few-spans']++;
           continue;

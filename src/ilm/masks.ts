@@ -2,7 +2,8 @@
  * Masks: sets of typed character spans sampled over a document's units (spec section 2), and the
  * acceptance rules for one example slot.
  *
- * Hierarchical sampling follows Donahue, Lee & Liang (ACL 2020): one probability p at every level, a
+ * Hierarchical sampling follows Donahue, Lee & Liang (ACL 2020): one probability p at every level (optionally a
+ * different one, `pWord`, for the word walk inside sentences: denser word and n-gram blanks), a
  * masked unit hides all its sub-units, and inside a sentence a masked word starts either a single WORD or an
  * NGRAM of k ~ Uniform{1..min(8, words left)} words. Spans come out sorted and never overlap (defect fix in
  * spec section 7: a mask cut down to `maxSpans` stays in left-to-right order).
@@ -33,7 +34,7 @@ const WORD = MASK_TYPE_CODE.word;
 const MAX_NGRAM = 8;
 
 /** One hierarchical mask. */
-export function sampleHierarchical(units: DocumentUnits, rng: Rng, p: number): MaskSpan[] {
+export function sampleHierarchical(units: DocumentUnits, rng: Rng, p: number, pWord = p): MaskSpan[] {
   const spans: MaskSpan[] = [];
   if (rng.float() < p) {
     spans.push({ start: 0, end: units.length, type: DOC });
@@ -52,7 +53,7 @@ export function sampleHierarchical(units: DocumentUnits, rng: Rng, p: number): M
       const words = sent.words;
       let i = 0;
       while (i < words.length) {
-        if (rng.float() < p) {
+        if (rng.float() < pWord) {
           if (rng.float() < 0.5) {
             const k = 1 + rng.int(Math.min(MAX_NGRAM, words.length - i));
             spans.push({ start: words[i][0], end: words[i + k - 1][1], type: NGRAM });
@@ -100,8 +101,8 @@ export function sampleSingle(units: DocumentUnits, rng: Rng, kind: MaskType): Ma
   return [];
 }
 
-export function sampleMask(units: DocumentUnits, rng: Rng, kind: MaskKind, p: number): MaskSpan[] {
-  return kind === 'hierarchical' ? sampleHierarchical(units, rng, p) : sampleSingle(units, rng, kind);
+export function sampleMask(units: DocumentUnits, rng: Rng, kind: MaskKind, p: number, pWord = p): MaskSpan[] {
+  return kind === 'hierarchical' ? sampleHierarchical(units, rng, p, pWord) : sampleSingle(units, rng, kind);
 }
 
 /** Keep a uniform random subset of `max` spans, still in left-to-right order. */

@@ -43,6 +43,7 @@ export interface StoreHeader {
   masking: {
     mask: string;
     p: number;
+    pWord?: number;
     examplesPerDoc: number;
     maxRetries: number;
     minSpans: number | null;

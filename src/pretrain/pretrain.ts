@@ -6,10 +6,18 @@
  *    WORK_DIR/corpus: train.txt (all corpora, interleaved), valid.txt and valid-<corpus>.txt;
  * 2. examples: ILM examples with hierarchical masks (src/ilm/examples.ts) in WORK_DIR/examples, so the model
  *    learns the blank, separator and end-of-answer tokens as well as English;
- * 3. training from random weights (src/train) in WORK_DIR/run; a rerun resumes from its last checkpoint;
- * 4. export: the best checkpoint, stored in half precision (fp16.ts), with config.json, manifest.json (data
- *    hashes, options, seed, steps, tokens, backend, versions, validation perplexity per corpus) and README.md
- *    in OUT_DIR (default data/models/base).
+ * 3. training from random weights (src/train) in WORK_DIR/run; a rerun resumes from its last checkpoint. Its
+ *    result is exported (half precision) to WORK_DIR/stage1, which a rerun reuses while its options and data match;
+ * 4. word blanks: training continues from stage 1's weights on short pieces of the same training documents
+ *    (at most `wordMaxWords` words, WORK_DIR/corpus-words), each example blanking exactly one word
+ *    (WORK_DIR/examples-words, WORK_DIR/run-words). On hierarchical masks alone the tiny base learnt the blank's
+ *    type but not to read the words beside it; short one-blank examples give many answers per step whose blank
+ *    is unambiguous. Off by default (`wordSteps: 0`): measured with 1,500 steps, it taught the base to read
+ *    the word before a blank but made it forget answers of several tokens and several blanks, and the notebook
+ *    models fine-tuned from it were worse (BENCHMARKS.md, "Does the ILM read the context?");
+ * 5. export: the last stage's best checkpoint, stored in half precision (fp16.ts), with config.json, manifest.json
+ *    (data hashes, options, seed, steps of each stage, tokens, backend, versions, validation perplexity per corpus
+ *    on the hierarchical held-out examples) and README.md in OUT_DIR (default data/models/base).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -58,6 +66,19 @@ export interface PretrainOptions extends CorpusOptions {
   validMaxExamples?: number;
   /** Delete the run's checkpoints first instead of resuming. */
   restart?: boolean;
+  /** Optimizer steps of the word-blank stage (default 0: the base is stage 1 alone; 1500 was measured). */
+  wordSteps?: number;
+  /** Longest piece of the word-blank stage in words (default 40). */
+  wordMaxWords?: number;
+  /** Example length of the word-blank stage (default 64 tokens; longer examples are dropped, not cut). */
+  wordSeqLen?: number;
+  /** Examples per step of the word-blank stage (default 64). */
+  wordBatchSize?: number;
+  /** Peak learning rate of the word-blank stage (default 1e-3, cosine decay to a tenth). */
+  wordLr?: number;
+  wordWarmupSteps?: number;
+  /** One-word examples per training piece in the word-blank stage, each a different word (default 2). */
+  wordExamplesPerDoc?: number;
   /** Stop after building the corpus and the examples. */
   prepareOnly?: boolean;
   /** Skip training: export the run's best checkpoint as it is. */
@@ -83,7 +104,25 @@ export const PRETRAIN_DEFAULTS = {
   evalEverySteps: 200,
   evalMaxExamples: 128,
   validMaxExamples: 1000,
+  // stage 2, from stage 1's weights: one blanked word per example of at most 40 words, 64 examples of 64
+  // tokens a step (as many tokens as a stage-1 step, 16 times the clean one-blank answers). Off: see the
+  // module comment and BENCHMARKS.md; `--word-steps 1500` repeats the measured run
+  wordSteps: 0,
+  wordMaxWords: 40,
+  // CEFR-SP's sentences are grouped, not cut: two a piece keeps them near the other pieces' length
+  wordSentencesPerDoc: 2,
+  wordSeqLen: 64,
+  wordBatchSize: 64,
+  wordLr: 1e-3,
+  wordWarmupSteps: 20,
+  wordExamplesPerDoc: 2,
 };
+
+/** The options that fix stage 1's weights: a stage-1 export made with the same values is reused. */
+const STAGE1_KEYS = [
+  'seed', 'validShare', 'maxWords', 'sentencesPerDoc', 'corpora', 'examplesPerDoc', 'seqLen', 'p', 'model', 'dropout', 'batchSize', 'accum', 'lr',
+  'warmupSteps', 'schedule', 'weightDecay', 'clip', 'contextSample', 'maxSteps', 'evalEverySteps', 'evalMaxExamples',
+] as const;
 
 export interface PretrainResult {
   workDir: string;
@@ -93,6 +132,7 @@ export interface PretrainResult {
 
 type Resolved = Required<Omit<PretrainOptions, 'log' | 'dataDir' | 'brownDir' | 'corpora' | 'restart' | 'prepareOnly' | 'exportOnly'>> & {
   corpora: readonly PretrainCorpus[];
+  wordSentencesPerDoc: number;
 };
 
 function resolve(o: PretrainOptions): Resolved {
@@ -124,6 +164,14 @@ function resolve(o: PretrainOptions): Resolved {
     evalEverySteps: o.evalEverySteps ?? PRETRAIN_DEFAULTS.evalEverySteps,
     evalMaxExamples: o.evalMaxExamples ?? PRETRAIN_DEFAULTS.evalMaxExamples,
     validMaxExamples: o.validMaxExamples ?? PRETRAIN_DEFAULTS.validMaxExamples,
+    wordSteps: o.wordSteps ?? PRETRAIN_DEFAULTS.wordSteps,
+    wordMaxWords: o.wordMaxWords ?? PRETRAIN_DEFAULTS.wordMaxWords,
+    wordSentencesPerDoc: PRETRAIN_DEFAULTS.wordSentencesPerDoc,
+    wordSeqLen: o.wordSeqLen ?? PRETRAIN_DEFAULTS.wordSeqLen,
+    wordBatchSize: o.wordBatchSize ?? PRETRAIN_DEFAULTS.wordBatchSize,
+    wordLr: o.wordLr ?? PRETRAIN_DEFAULTS.wordLr,
+    wordWarmupSteps: o.wordWarmupSteps ?? PRETRAIN_DEFAULTS.wordWarmupSteps,
+    wordExamplesPerDoc: o.wordExamplesPerDoc ?? PRETRAIN_DEFAULTS.wordExamplesPerDoc,
   };
 }
 
@@ -169,12 +217,18 @@ function sha256OfList(items: string[]): string {
   return createHash('sha256').update(items.join('\n')).digest('hex');
 }
 
-/** Stage 2: ILM example stores of every split, rebuilt only when the split file changed. */
-async function writeExamples(corpus: CorpusFiles, examplesDir: string, r: Resolved, log: (s: string) => void): Promise<void> {
+/**
+ * Stage 2: ILM example stores of `splits`, rebuilt only when the split file or the options changed. With
+ * `words`, the word-blank stage's stores (dense word and n-gram blanks).
+ */
+async function writeExamples(corpus: CorpusFiles, examplesDir: string, r: Resolved, log: (s: string) => void, words = false): Promise<void> {
   const { buildExamples } = require('../ilm/examples') as typeof import('../ilm/examples');
-  for (const f of corpus.files) {
+  for (const f of corpus.files.filter((x) => !words || x.split === 'train' || x.split === 'valid')) {
     const manifest = path.join(examplesDir, f.split, 'manifest.json');
-    const options = { mask: 'hierarchical' as const, p: r.p, seqLen: r.seqLen, seed: r.seed, examplesPerDoc: f.split === 'train' ? r.examplesPerDoc : 1 };
+    const perDoc = f.split === 'train' ? (words ? r.wordExamplesPerDoc : r.examplesPerDoc) : 1;
+    const options = words
+      ? { mask: 'word' as const, p: r.p, seqLen: r.wordSeqLen, seed: r.seed, examplesPerDoc: perDoc, skipIncomplete: true }
+      : { mask: 'hierarchical' as const, p: r.p, seqLen: r.seqLen, seed: r.seed, examplesPerDoc: perDoc };
     if (fs.existsSync(manifest)) {
       try {
         const m = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { inputs?: Record<string, string>; options?: Record<string, unknown> };
@@ -188,7 +242,7 @@ async function writeExamples(corpus: CorpusFiles, examplesDir: string, r: Resolv
       }
     }
     const res = await buildExamples(f.split, corpus.dir, examplesDir, options);
-    log(`examples ${f.split}: ${res.summary.examples} examples from ${res.summary.documents} pieces, ${res.summary.truncatedExamples} truncated, ${res.summary.seconds.toFixed(1)} s`);
+    log(`examples ${words ? 'with word blanks ' : ''}${f.split}: ${res.summary.examples} examples from ${res.summary.documents} pieces, ${res.summary.truncatedExamples} truncated, ${res.summary.seconds.toFixed(1)} s`);
   }
 }
 
@@ -200,37 +254,102 @@ export async function pretrain(options: PretrainOptions = {}): Promise<PretrainR
   const corpusDir = path.join(r.workDir, 'corpus');
   const examplesDir = path.join(r.workDir, 'examples');
   const runDir = path.join(r.workDir, 'run');
+  const stage1Dir = path.join(r.workDir, 'stage1');
+  const wordCorpusDir = path.join(r.workDir, 'corpus-words');
+  const wordExamplesDir = path.join(r.workDir, 'examples-words');
+  const wordRunDir = path.join(r.workDir, 'run-words');
 
   const corpus = await writePretrainCorpus(corpusDir, { ...options, seed: r.seed, validShare: r.validShare, maxWords: r.maxWords, sentencesPerDoc: r.sentencesPerDoc, corpora: r.corpora });
   for (const p of corpus.parts) {
     log(`corpus ${p.corpus}: ${p.sourceDocuments.train} + ${p.sourceDocuments.valid} source documents (train + valid), ${p.pieces.train} + ${p.pieces.valid} pieces, ${p.words.train} + ${p.words.valid} words`);
   }
   await writeExamples(corpus, examplesDir, r, log);
+  if (r.wordSteps > 0) {
+    // the same documents held out (the choice is per source document), cut into shorter pieces
+    const wordCorpus = await writePretrainCorpus(wordCorpusDir, { ...options, seed: r.seed, validShare: r.validShare, maxWords: r.wordMaxWords, sentencesPerDoc: r.wordSentencesPerDoc, corpora: r.corpora });
+    await writeExamples(wordCorpus, wordExamplesDir, r, log, true);
+  }
   if (options.prepareOnly) return { workDir: r.workDir, outDir: null, manifest: null };
 
   const { initBackend } = require('../runtime/backend') as typeof import('../runtime/backend');
   await initBackend();
   const { presetConfig } = require('../model/config') as typeof import('../model/config');
+  const { trainExperiment } = require('../train/experiment') as typeof import('../train/experiment');
   const config = { ...presetConfig(r.model), resid_pdrop: r.dropout, embd_pdrop: r.dropout, attn_pdrop: r.dropout };
   const trainOpts = {
     model: r.model, config, seed: r.seed, batchSize: r.batchSize, accum: r.accum, lr: r.lr, warmupSteps: r.warmupSteps, schedule: r.schedule,
     weightDecay: r.weightDecay, clip: r.clip, seqLen: r.seqLen, maxSteps: r.maxSteps, evalEverySteps: r.evalEverySteps,
     evalMaxExamples: r.evalMaxExamples, minimalSupervision: false, contextSample: r.contextSample,
   };
-  let trainResult: unknown = null;
-  if (!options.exportOnly) {
-    const { trainExperiment } = require('../train/experiment') as typeof import('../train/experiment');
-    trainResult = await trainExperiment(runDir, examplesDir, { ...trainOpts, trainTag: 'train', evalTag: 'valid', restart: options.restart, log });
+  const seconds = () => (Date.now() - started) / 1000;
+  if (r.wordSteps === 0) {
+    const trainResult = options.exportOnly ? null : await trainExperiment(runDir, examplesDir, { ...trainOpts, trainTag: 'train', evalTag: 'valid', restart: options.restart, log });
+    const manifest = await exportBase({ runDir, examplesDir, corpus, r, trainOpts, log, seconds: seconds(), trainResult, outDir: r.outDir, dropoutOfExport: 'preset' });
+    return { workDir: r.workDir, outDir: r.outDir, manifest };
   }
-  const manifest = await exportBase(runDir, examplesDir, corpus, r, trainOpts, log, (Date.now() - started) / 1000, trainResult);
+
+  // stage 1, reused while its export matches these options and data
+  let stage1 = currentStage1(stage1Dir, r, corpus);
+  if (stage1) log(`stage 1: up to date (${stage1Dir}, step ${(stage1.checkpoint as { step: number }).step})`);
+  else {
+    const trainResult = options.exportOnly ? null : await trainExperiment(runDir, examplesDir, { ...trainOpts, trainTag: 'train', evalTag: 'valid', restart: options.restart, log });
+    // the pretraining dropout stays in the intermediate export: stage 2 continues with it
+    stage1 = await exportBase({ runDir, examplesDir, corpus, r, trainOpts, log, seconds: seconds(), trainResult, outDir: stage1Dir, dropoutOfExport: 'pretraining' });
+  }
+
+  // stage 2: word blanks, from stage 1's weights (its config.json carries the pretraining dropout)
+  const wordOpts = {
+    model: r.model, init: stage1Dir, seed: r.seed, batchSize: r.wordBatchSize, accum: 1, lr: r.wordLr, warmupSteps: r.wordWarmupSteps, schedule: 'cosine' as const,
+    weightDecay: r.weightDecay, clip: r.clip, seqLen: r.wordSeqLen, maxSteps: r.wordSteps, evalEverySteps: r.evalEverySteps,
+    evalMaxExamples: r.evalMaxExamples, minimalSupervision: false, contextSample: r.contextSample,
+  };
+  const trainResult = options.exportOnly ? null : await trainExperiment(wordRunDir, wordExamplesDir, { ...wordOpts, trainTag: 'train', evalTag: 'valid', restart: options.restart, log });
+  const manifest = await exportBase({
+    runDir: wordRunDir, examplesDir, corpus, r, trainOpts: { ...wordOpts, init: path.relative(projectRoot, stage1Dir) }, log, seconds: seconds(), trainResult,
+    outDir: r.outDir, dropoutOfExport: 'preset', stage1: stage1Summary(stage1),
+  });
   return { workDir: r.workDir, outDir: r.outDir, manifest };
 }
 
-/** Stage 4: evaluate the best checkpoint per corpus and write OUT_DIR. */
-async function exportBase(
-  runDir: string, examplesDir: string, corpus: CorpusFiles, r: Resolved, trainOpts: Record<string, unknown>,
-  log: (s: string) => void, seconds: number, trainResult: unknown,
-): Promise<Record<string, unknown>> {
+/** Stage 1's export in `dir` when it was made with `r`'s stage-1 options and the same training split; else null. */
+export function currentStage1(dir: string, r: Resolved, corpus: CorpusFiles): Record<string, unknown> | null {
+  const file = path.join(dir, 'manifest.json');
+  if (!fs.existsSync(file) || !fs.existsSync(path.join(dir, 'model.safetensors'))) return null;
+  try {
+    const m = JSON.parse(fs.readFileSync(file, 'utf8')) as { options?: Record<string, unknown>; data?: { splitFiles?: Array<{ split: string; sha256: string }> } };
+    const same = STAGE1_KEYS.every((k) => JSON.stringify(m.options?.[k]) === JSON.stringify(r[k]));
+    const train = (files?: Array<{ split: string; sha256: string }>) => files?.find((f) => f.split === 'train')?.sha256;
+    return same && train(m.data?.splitFiles) === train(corpus.files) ? (m as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** What the final manifest keeps of stage 1's. */
+function stage1Summary(m: Record<string, unknown>): Record<string, unknown> {
+  return { checkpoint: m.checkpoint, training: m.training, validation: m.validation, created: m.created, versions: m.versions };
+}
+
+interface ExportJob {
+  runDir: string;
+  /** The hierarchical-mask examples whose held-out splits give the exported perplexities. */
+  examplesDir: string;
+  corpus: CorpusFiles;
+  r: Resolved;
+  trainOpts: Record<string, unknown>;
+  log: (s: string) => void;
+  seconds: number;
+  trainResult: unknown;
+  outDir: string;
+  /** config.json's dropout: the preset's (for fine-tuning, the shipped model) or the pretraining rate (stage 1's export, which stage 2 continues). */
+  dropoutOfExport: 'preset' | 'pretraining';
+  /** Stage 1's record when this run continued it. */
+  stage1?: Record<string, unknown>;
+}
+
+/** Evaluate a run's best checkpoint per corpus and write its export to `outDir`. */
+async function exportBase(job: ExportJob): Promise<Record<string, unknown>> {
+  const { runDir, examplesDir, corpus, r, trainOpts, log, seconds, trainResult } = job;
   const { resolveModelDir, readState } = require('../train/checkpoint') as typeof import('../train/checkpoint');
   const { evaluateExperiment } = require('../evaluate/run') as typeof import('../evaluate/run');
   const { loadModel } = require('../model/checkpoint') as typeof import('../model/checkpoint');
@@ -261,13 +380,14 @@ async function exportBase(
   // with the constant rate after warm-up, the weights at step N do not depend on --max-steps: a run stopped at
   // the checkpoint's step rebuilds exactly this checkpoint
   // a constant rate: the run stopped at the best step rebuilds it; a cosine run's schedule depends on maxSteps
-  const command = rebuildCommand(r.schedule === 'constant' ? { ...r, maxSteps: best.step } : r);
+  const command = rebuildCommand(r.schedule === 'constant' && !job.stage1 ? { ...r, maxSteps: best.step } : r);
   const manifest: Record<string, unknown> = {
     command: 'pretrain',
     rebuild: command,
     created: new Date().toISOString(),
     seed: r.seed,
     options: { ...r, workDir: path.relative(projectRoot, r.workDir), outDir: path.relative(projectRoot, r.outDir) },
+    ...(job.stage1 ? { stage1: job.stage1 } : {}),
     model: {
       config: model.config, parameters: model.parameterCount(), preset: r.model, storage: 'float16 (widened to float32 on load)',
       dropout: `${r.dropout} while pretraining; config.json carries the preset's rates for fine-tuning`,
@@ -280,16 +400,19 @@ async function exportBase(
     data: { corpora: corpus.parts, splitFiles: corpus.files, neverIncluded: 'data/cefr-asag (the learner test corpus of the notebooks)' },
     validation,
     versions: versions(),
-    trainResult,
+    // the run's folder relative to the project, so that the manifest reads the same in any clone
+    trainResult: trainResult && typeof trainResult === 'object' && 'expDir' in trainResult
+      ? { ...trainResult, expDir: path.relative(projectRoot, String((trainResult as { expDir: string }).expDir)) }
+      : trainResult,
   };
-  await buildDirAtomic(r.outDir, (tmp) => {
-    const preset = presetConfig(r.model);
-    saveModelF16(tmp, model, { resid_pdrop: preset.resid_pdrop, embd_pdrop: preset.embd_pdrop, attn_pdrop: preset.attn_pdrop });
+  await buildDirAtomic(job.outDir, (tmp) => {
+    const rate = job.dropoutOfExport === 'preset' ? presetConfig(r.model) : { resid_pdrop: r.dropout, embd_pdrop: r.dropout, attn_pdrop: r.dropout };
+    saveModelF16(tmp, model, { resid_pdrop: rate.resid_pdrop, embd_pdrop: rate.embd_pdrop, attn_pdrop: rate.attn_pdrop });
     writeJsonAtomic(path.join(tmp, 'manifest.json'), manifest);
     writeFileAtomic(path.join(tmp, 'README.md'), baseModelReadme(manifest, command));
   });
   model.dispose();
-  log(`Wrote ${r.outDir}`);
+  log(`Wrote ${job.outDir}`);
   return manifest;
 }
 
@@ -333,6 +456,13 @@ export function rebuildCommand(r: Resolved): string {
   flag('valid-share', r.validShare, d.validShare);
   flag('eval-every-steps', r.evalEverySteps, d.evalEverySteps);
   flag('eval-max-examples', r.evalMaxExamples, d.evalMaxExamples);
+  flag('word-steps', r.wordSteps, d.wordSteps);
+  flag('word-max-words', r.wordMaxWords, d.wordMaxWords);
+  flag('word-seq-len', r.wordSeqLen, d.wordSeqLen);
+  flag('word-batch-size', r.wordBatchSize, d.wordBatchSize);
+  flag('word-lr', r.wordLr, d.wordLr);
+  flag('word-warmup-steps', r.wordWarmupSteps, d.wordWarmupSteps);
+  flag('word-examples-per-doc', r.wordExamplesPerDoc, d.wordExamplesPerDoc);
   return parts.join(' ');
 }
 
@@ -351,7 +481,27 @@ export function baseModelReadme(m: Record<string, unknown>, command: string): st
   const c = m.checkpoint as { step: number; tokensSeen: number };
   const v = m.validation as Record<string, { infillTextPerplexity: number | null; contextPerplexity: number | null; infillPerplexity: number | null; examples: number }>;
   const parts = (m.data as { corpora: Array<{ corpus: string; pieces: { train: number; valid: number }; words: { train: number; valid: number } }> }).corpora;
-  const rows = Object.entries(v).map(([k, x]) => `| ${k} | ${x.examples} | ${fmt(x.contextPerplexity)} | ${fmt(x.infillPerplexity)} | ${fmt(x.infillTextPerplexity)} |`);
+  const table = (val: typeof v) => Object.entries(val).map(([k, x]) => `| ${k} | ${x.examples} | ${fmt(x.contextPerplexity)} | ${fmt(x.infillPerplexity)} | ${fmt(x.infillTextPerplexity)} |`);
+  const rows = table(v);
+  const o = m.options as { contextSample: number; batchSize: number; seqLen: number; lr: number; warmupSteps: number; schedule: string; wordMaxWords: number; wordSeqLen: number; wordBatchSize: number; wordLr: number; wordWarmupSteps: number; p: number };
+  const s1 = m.stage1 as { checkpoint: { step: number; tokensSeen: number }; training: { wallSecondsToCheckpoint: number | null }; validation: typeof v } | undefined;
+  const minutes = (x: number | null | undefined) => (x == null ? '?' : (x / 60).toFixed(0));
+  const platform = String((m.versions as { platform: string }).platform);
+  const backend = t.backend?.description?.split(' (')[0] ?? '?';
+  const stage1Objective = `infill mean + context mean, the context taken at a random ${pctOf(o.contextSample)} of its targets each step ` +
+    `(every answer target counts); batch ${o.batchSize} x ${o.seqLen}, AdamW at ${o.lr} after ${o.warmupSteps} warm-up steps, ${o.schedule === 'cosine' ? 'cosine decay to a tenth' : 'constant'}`;
+  const trainingLines = s1
+    ? [
+        `- training, stage 1 (hierarchical masks, p = ${o.p} at every level, from random weights): ${s1.checkpoint.step} optimizer steps, ${s1.checkpoint.tokensSeen.toLocaleString('en-US')} token positions (padding included), ${minutes(s1.training.wallSecondsToCheckpoint)} minutes; ${stage1Objective}`,
+        `- training, stage 2 (word blanks, from stage 1's weights: the same training documents in pieces of at most ${o.wordMaxWords} words, each example blanking one word): ` +
+          `${c.step} optimizer steps of ${o.wordBatchSize} x ${o.wordSeqLen}, ${c.tokensSeen.toLocaleString('en-US')} token positions, ${minutes(t.wallSecondsToCheckpoint)} minutes; the same loss, AdamW at ${o.wordLr} after ${o.wordWarmupSteps} warm-up steps, cosine decay to a tenth`,
+        `- both on ${platform}, backend ${backend}`,
+      ]
+    : [
+        `- training: ${c.step} optimizer steps (the checkpoint shipped), ${c.tokensSeen.toLocaleString('en-US')} token positions (padding included), ` +
+          `${minutes(t.wallSecondsToCheckpoint)} minutes on ${platform}; backend ${backend}`,
+        `- objective and schedule: ${stage1Objective}`,
+      ];
   return [
     '# Base ILM model',
     '',
@@ -362,11 +512,7 @@ export function baseModelReadme(m: Record<string, unknown>, command: string): st
     '`cefrlab train --init base` start from it, as the guide fine-tunes every model from GPT-2.',
     '',
     `- architecture: preset \`${model.preset}\`, ${model.config.n_layer} layers, ${model.config.n_embd} wide, ${model.config.n_head} heads, ${model.config.n_positions} positions, ${model.parameters.toLocaleString('en-US')} parameters`,
-    `- training: ${c.step} optimizer steps (the checkpoint shipped), ${c.tokensSeen.toLocaleString('en-US')} token positions (padding included), ` +
-      `${t.wallSecondsToCheckpoint === null ? '?' : (t.wallSecondsToCheckpoint / 60).toFixed(0)} minutes on ${String((m.versions as { platform: string }).platform)}; backend ${t.backend?.description?.split(' (')[0] ?? '?'}`,
-    `- objective and schedule: infill mean + context mean, the context taken at a random ${pctOf((m.options as { contextSample: number }).contextSample)} of its targets each step ` +
-      `(every answer target counts); batch ${(m.options as { batchSize: number }).batchSize} x ${(m.options as { seqLen: number }).seqLen}, AdamW at ${(m.options as { lr: number }).lr} ` +
-      `after ${(m.options as { warmupSteps: number }).warmupSteps} warm-up steps, ${(m.options as { schedule: string }).schedule === 'cosine' ? 'cosine decay to a tenth' : 'constant'}`,
+    ...trainingLines,
     '- storage: `model.safetensors` in float16 (the loader widens it to float32); `config.json` in the Hugging Face layout',
     '  (`GPT2LMHeadModel.from_pretrained` opens the folder; the tokenizer is GPT-2\'s plus the seven ILM tokens, ids 50257-50263)',
     '- `manifest.json`: options, seed, hashes of every input file, steps, backend, versions and the numbers below',
@@ -384,6 +530,7 @@ export function baseModelReadme(m: Record<string, unknown>, command: string): st
     '|---|---|---|---|---|',
     ...rows,
     '',
+    ...(s1 ? ['After stage 1 alone, on the same examples:', '', '| held out | examples | context | infill | infill text only |', '|---|---|---|---|---|', ...table(s1.validation), ''] : []),
     'Rebuild (about as long as it took here; resumes from its checkpoint when interrupted):',
     '',
     '```',

@@ -64,8 +64,9 @@ export function baseModelInfo(dir = BASE_MODEL_DIR): BaseModelInfo {
     dir,
     parameters: m.model.parameters,
     preset: m.model.preset,
-    steps: m.checkpoint.step,
-    tokenPositions: m.checkpoint.tokensSeen,
+    // both stages when the base continued a first stage (pretrain.ts)
+    steps: m.checkpoint.step + (m.stage1?.checkpoint.step ?? 0),
+    tokenPositions: m.checkpoint.tokensSeen + (m.stage1?.checkpoint.tokensSeen ?? 0),
     bytes: fs.statSync(path.join(dir, 'model.safetensors')).size,
     validation: Object.entries(v).map(([k, x]) => ({ heldOut: k, examples: x.examples, context: x.contextPerplexity, infill: x.infillPerplexity, infillText: x.infillTextPerplexity })),
     rebuild: m.rebuild,

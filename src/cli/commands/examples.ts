@@ -7,10 +7,12 @@ import { MASK_KINDS, type MaskKind } from '../../ilm/masks';
 import type { Task } from '../../ilm/store';
 import { wholeNumber } from '../options';
 
-function probability(value: string): number {
-  const p = Number(value);
-  if (!(p > 0 && p <= 1)) throw new UserError(`--p must be a probability in (0, 1], got "${value}". Fix: e.g. --p 0.03`);
-  return p;
+function probability(flag: string, example: string): (value: string) => number {
+  return (value) => {
+    const p = Number(value);
+    if (!(p > 0 && p <= 1)) throw new UserError(`${flag} must be a probability in (0, 1], got "${value}". Fix: e.g. ${flag} ${example}`);
+    return p;
+  };
 }
 
 export function registerExamples(program: Command): void {
@@ -32,7 +34,8 @@ export function registerExamples(program: Command): void {
         .choices([...MASK_KINDS])
         .default(EXAMPLE_DEFAULTS.mask),
     )
-    .option('--p <prob>', 'masking probability at every level of the hierarchy', probability, EXAMPLE_DEFAULTS.p)
+    .option('--p <prob>', 'masking probability at every level of the hierarchy', probability('--p', '0.03'), EXAMPLE_DEFAULTS.p)
+    .option('--p-word <prob>', 'a different probability for the word walk inside sentences (word and n-gram blanks; default: --p)', probability('--p-word', '0.15'))
     .option('--min-spans <n>', 'refuse masks with fewer spans (default: none, empty masks allowed)', wholeNumber('--min-spans', 0))
     .option('--max-spans <n>', 'keep a random subset of this many spans (still in text order) when a mask has more (default: no limit)', wholeNumber('--max-spans', 1))
     .option('--allow-duplicates', 'accept the same mask twice for one document', false)
@@ -45,7 +48,7 @@ export function registerExamples(program: Command): void {
         split: string,
         dataDir: string,
         outDir: string,
-        o: { task: Task; seed: number; examplesPerDoc: number; maxRetries: number; mask: MaskKind; p: number; minSpans?: number; maxSpans?: number; allowDuplicates: boolean; seqLen: number; skipIncomplete: boolean; workers?: number; name?: string },
+        o: { task: Task; seed: number; examplesPerDoc: number; maxRetries: number; mask: MaskKind; p: number; pWord?: number; minSpans?: number; maxSpans?: number; allowDuplicates: boolean; seqLen: number; skipIncomplete: boolean; workers?: number; name?: string },
       ) => {
         const { buildExamples, formatSummary } = await import('../../ilm/examples');
         const result = await buildExamples(split, dataDir, outDir, {
@@ -55,6 +58,7 @@ export function registerExamples(program: Command): void {
           maxRetries: o.maxRetries,
           mask: o.mask,
           p: o.p,
+          pWord: o.pWord ?? null,
           minSpans: o.minSpans ?? null,
           maxSpans: o.maxSpans ?? null,
           allowDuplicates: o.allowDuplicates,

@@ -12,7 +12,7 @@ function schedule(value: string | undefined): 'constant' | 'cosine' | undefined 
 interface PretrainCli {
   workDir?: string; out?: string; seed: number; model?: string; dropout?: number; maxSteps?: number; batchSize?: number; accum?: number; lr?: number;
   warmupSteps?: number; schedule?: string; weightDecay?: number; clip?: number; contextSample?: number; seqLen?: number; examplesPerDoc?: number; p?: number; maxWords?: number;
-  validShare?: number; validMaxExamples?: number; evalEverySteps?: number; evalMaxExamples?: number; corpora?: string[]; restart: boolean; prepareOnly: boolean; exportOnly: boolean;
+  validShare?: number; validMaxExamples?: number; wordSteps?: number; wordMaxWords?: number; wordSeqLen?: number; wordBatchSize?: number; wordLr?: number; wordWarmupSteps?: number; wordExamplesPerDoc?: number; evalEverySteps?: number; evalMaxExamples?: number; corpora?: string[]; restart: boolean; prepareOnly: boolean; exportOnly: boolean;
 }
 
 export function registerPretrain(program: Command): void {
@@ -21,9 +21,10 @@ export function registerPretrain(program: Command): void {
     .description(
       'Pretrain the base ILM model from random weights on the embedded English that is not the learner test corpus (Brown, ELLIPSE, ' +
         'OneStopEnglish, CEFR-SP; never CEFR-ASAG): corpus with a held-out part per corpus -> ILM examples with hierarchical masks -> ' +
-        'training (resumes from its checkpoint when rerun) -> the best checkpoint in half precision with config.json, manifest.json ' +
-        '(hashes, options, steps, validation perplexity per corpus) and README.md in --out (default data/models/base, what `train --init base` uses). ' +
-        'Defaults: the settings of the shipped model.',
+        'training (resumes from its checkpoint when rerun) -> the best checkpoint in half precision with config.json, ' +
+        'manifest.json (hashes, options, steps, validation perplexity per corpus) and README.md in --out (default data/models/base, what `train --init base` uses). ' +
+        'With --word-steps N (an experiment, off by default: BENCHMARKS.md) that export goes to WORK_DIR/stage1 (reused while its options match) ' +
+        'and a second stage of N steps on one-word blanks in short pieces continues from it before the export to --out. Defaults: the settings of the shipped model.',
     )
     .option('--work-dir <dir>', 'corpus, examples and the training run (default experiments/pretrain-base)')
     .option('--out <dir>', 'where the exported model goes (default data/models/base)')
@@ -47,6 +48,13 @@ export function registerPretrain(program: Command): void {
     .option('--eval-every-steps <n>', 'evaluate on the held-out examples every n steps (default 200)', wholeNumber('--eval-every-steps', 1))
     .option('--eval-max-examples <n>', 'held-out examples per evaluation (default 128)', wholeNumber('--eval-max-examples', 1))
     .option('--valid-max-examples <n>', 'held-out examples per corpus for the exported perplexities (default 1000, 0: all)', wholeNumber('--valid-max-examples', 0))
+    .option('--word-steps <n>', 'steps of stage 2, one-word blanks in short pieces, from stage 1\'s weights (default 0: the base is stage 1 alone; 1500 repeats the run measured in BENCHMARKS.md)', wholeNumber('--word-steps', 0))
+    .option('--word-max-words <n>', 'stage 2: longest piece in words (default 40)', wholeNumber('--word-max-words', 10))
+    .option('--word-seq-len <n>', 'stage 2: example length in tokens; longer examples are dropped (default 64)', wholeNumber('--word-seq-len', 16))
+    .option('--word-batch-size <n>', 'stage 2: examples per step (default 64)', wholeNumber('--word-batch-size', 1))
+    .option('--word-lr <x>', 'stage 2: AdamW peak learning rate, cosine decay to a tenth (default 1e-3)', nonNegative('--word-lr'))
+    .option('--word-warmup-steps <n>', 'stage 2: linear warm-up steps (default 20)', wholeNumber('--word-warmup-steps', 0))
+    .option('--word-examples-per-doc <n>', 'stage 2: masked examples per training piece (default 2)', wholeNumber('--word-examples-per-doc', 1))
     .option('--corpora <names...>', 'only these corpora (brown ellipse onestopenglish cefr-sp)')
     .option('--restart', 'delete the run\'s checkpoints and start again instead of resuming', false)
     .option('--prepare-only', 'build the corpus and the examples, then stop', false)
@@ -59,6 +67,7 @@ export function registerPretrain(program: Command): void {
         workDir: o.workDir, outDir: o.out, seed: o.seed, model: o.model, dropout: o.dropout, maxSteps: o.maxSteps, batchSize: o.batchSize, accum: o.accum,
         lr: o.lr, warmupSteps: o.warmupSteps, schedule: schedule(o.schedule), weightDecay: o.weightDecay, clip: o.clip, contextSample: o.contextSample, seqLen: o.seqLen, examplesPerDoc: o.examplesPerDoc,
         p: o.p, maxWords: o.maxWords, validShare: o.validShare, validMaxExamples: o.validMaxExamples, evalEverySteps: o.evalEverySteps, evalMaxExamples: o.evalMaxExamples,
+        wordSteps: o.wordSteps, wordMaxWords: o.wordMaxWords, wordSeqLen: o.wordSeqLen, wordBatchSize: o.wordBatchSize, wordLr: o.wordLr, wordWarmupSteps: o.wordWarmupSteps, wordExamplesPerDoc: o.wordExamplesPerDoc,
         corpora, restart: o.restart, prepareOnly: o.prepareOnly, exportOnly: o.exportOnly,
       });
     });
