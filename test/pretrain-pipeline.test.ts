@@ -40,6 +40,10 @@ test('pretrain: a two-step run on CEFR-SP exports a loadable float16 base with i
   // CEFR-SP's sentences are grouped two to a piece for this stage (other corpora are cut at 40 words)
   assert.ok(pieces.length > 1 && pieces.every((t) => t.trim().split('\n').length <= 2), 'two sentences a piece');
   assert.equal(words.truncatedExamples, 0, 'examples longer than 64 tokens are dropped, never cut');
+  // and stage 1's hierarchical examples are drawn in with them (cut to 64 tokens)
+  const runData = JSON.parse(fs.readFileSync(path.join(dir, 'work', 'run-words', 'manifest.json'), 'utf8')).data;
+  assert.match(runData.alsoTrainOn, /examples[\\/]train \(hierarchical, \d+ examples\)/);
+  assert.equal(runData.train.examples, words.examples + JSON.parse(fs.readFileSync(path.join(dir, 'work', 'examples', 'train', 'manifest.json'), 'utf8')).summary.examples);
   assert.ok(m.stage1.validation.all.infillTextPerplexity > 1);
   assert.equal(m.data.corpora[0].corpus, 'cefr-sp');
   assert.match(m.data.corpora[0].files[0].sha256, /^[0-9a-f]{64}$/);
@@ -75,5 +79,6 @@ test('rebuildCommand: only the options that differ from the defaults', () => {
   assert.equal(rebuildCommand(base as never), 'npx cefrlab pretrain');
   assert.equal(rebuildCommand({ ...base, maxSteps: 1701, lr: 5e-4 } as never), 'npx cefrlab pretrain --max-steps 1701 --lr 0.0005');
   assert.equal(rebuildCommand({ ...base, wordSteps: 1500 } as never), 'npx cefrlab pretrain --word-steps 1500');
+  assert.equal(rebuildCommand({ ...base, wordSteps: 1500, wordMix: false } as never), 'npx cefrlab pretrain --word-steps 1500 --no-word-mix');
   assert.equal(rebuildCommand({ ...base, wordMaxWords: 30, wordLr: 5e-4 } as never), 'npx cefrlab pretrain --word-max-words 30 --word-lr 0.0005');
 });

@@ -51,6 +51,57 @@ export class MemorySource implements ExampleSource {
   }
 }
 
+/**
+ * Several example sets of one length as one: indices 0 .. first.count - 1 are the first set's, the next the
+ * second's, and so on. The seeded shuffle over the whole range then mixes them in proportion to their sizes.
+ */
+export class ConcatSource implements ExampleSource {
+  readonly count: number;
+  readonly seqLen: number;
+  readonly files: string[];
+  private readonly starts: number[] = [];
+
+  constructor(private readonly parts: ExampleSource[]) {
+    if (!parts.length) throw new Error('ConcatSource: no example sets');
+    this.seqLen = parts[0].seqLen;
+    if (parts.some((p) => p.seqLen !== this.seqLen)) throw new Error(`ConcatSource: example sets of different lengths (${parts.map((p) => p.seqLen).join(', ')})`);
+    let n = 0;
+    for (const p of parts) {
+      this.starts.push(n);
+      n += p.count;
+    }
+    this.count = n;
+    this.files = parts.flatMap((p) => p.files);
+  }
+
+  batch(indices: number[]): ExampleBatch {
+    const T = this.seqLen;
+    const tokens = new Int32Array(indices.length * T);
+    const types = new Uint8Array(indices.length * T);
+    // fetch each part's rows in one call, then put every row back at its place in `indices`
+    this.parts.forEach((part, k) => {
+      const start = this.starts[k];
+      const end = start + part.count;
+      const at: number[] = [];
+      const local: number[] = [];
+      indices.forEach((idx, b) => {
+        if (idx >= start && idx < end) {
+          at.push(b);
+          local.push(idx - start);
+        }
+      });
+      if (!local.length) return;
+      const got = part.batch(local);
+      at.forEach((b, j) => {
+        tokens.set(got.tokens.subarray(j * T, (j + 1) * T), b * T);
+        types.set(got.types.subarray(j * T, (j + 1) * T), b * T);
+      });
+    });
+    if (indices.some((i) => !(i >= 0 && i < this.count))) throw new Error(`ConcatSource: index out of range 0..${this.count - 1}`);
+    return { batchSize: indices.length, seqLen: T, tokens, types };
+  }
+}
+
 /** Cut or pad (token 0, type pad) every row of a batch to `seqLen`. */
 export function fitLength(batch: ExampleBatch, seqLen: number): ExampleBatch {
   if (batch.seqLen === seqLen) return batch;

@@ -79,6 +79,8 @@ export interface PretrainOptions extends CorpusOptions {
   wordWarmupSteps?: number;
   /** One-word examples per training piece in the word-blank stage, each a different word (default 2). */
   wordExamplesPerDoc?: number;
+  /** Draw stage 1's hierarchical training examples (cut to the stage's length) into the word-blank stage too (default true). */
+  wordMix?: boolean;
   /** Stop after building the corpus and the examples. */
   prepareOnly?: boolean;
   /** Skip training: export the run's best checkpoint as it is. */
@@ -116,6 +118,7 @@ export const PRETRAIN_DEFAULTS = {
   wordLr: 1e-3,
   wordWarmupSteps: 20,
   wordExamplesPerDoc: 2,
+  wordMix: true,
 };
 
 /** The options that fix stage 1's weights: a stage-1 export made with the same values is reused. */
@@ -172,6 +175,7 @@ function resolve(o: PretrainOptions): Resolved {
     wordLr: o.wordLr ?? PRETRAIN_DEFAULTS.wordLr,
     wordWarmupSteps: o.wordWarmupSteps ?? PRETRAIN_DEFAULTS.wordWarmupSteps,
     wordExamplesPerDoc: o.wordExamplesPerDoc ?? PRETRAIN_DEFAULTS.wordExamplesPerDoc,
+    wordMix: o.wordMix ?? PRETRAIN_DEFAULTS.wordMix,
   };
 }
 
@@ -303,7 +307,9 @@ export async function pretrain(options: PretrainOptions = {}): Promise<PretrainR
     weightDecay: r.weightDecay, clip: r.clip, seqLen: r.wordSeqLen, maxSteps: r.wordSteps, evalEverySteps: r.evalEverySteps,
     evalMaxExamples: r.evalMaxExamples, minimalSupervision: false, contextSample: r.contextSample,
   };
-  const trainResult = options.exportOnly ? null : await trainExperiment(wordRunDir, wordExamplesDir, { ...wordOpts, trainTag: 'train', evalTag: 'valid', restart: options.restart, log });
+  // mixed with stage 1's examples, so that answers of several blanks and tokens are not forgotten
+  const alsoTrainOn = r.wordMix ? [{ examplesDir, tag: 'train' }] : [];
+  const trainResult = options.exportOnly ? null : await trainExperiment(wordRunDir, wordExamplesDir, { ...wordOpts, trainTag: 'train', evalTag: 'valid', alsoTrainOn, restart: options.restart, log });
   const manifest = await exportBase({
     runDir: wordRunDir, examplesDir, corpus, r, trainOpts: { ...wordOpts, init: path.relative(projectRoot, stage1Dir) }, log, seconds: seconds(), trainResult,
     outDir: r.outDir, dropoutOfExport: 'preset', stage1: stage1Summary(stage1),
@@ -463,6 +469,7 @@ export function rebuildCommand(r: Resolved): string {
   flag('word-lr', r.wordLr, d.wordLr);
   flag('word-warmup-steps', r.wordWarmupSteps, d.wordWarmupSteps);
   flag('word-examples-per-doc', r.wordExamplesPerDoc, d.wordExamplesPerDoc);
+  if (r.wordMix !== d.wordMix) parts.push('--no-word-mix');
   return parts.join(' ');
 }
 

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { openExamples } from './examples';
+import { ConcatSource } from '../objective/batch';
 import { train, TrainOptions, TrainResult } from './loop';
 import { MetricRecord, readMetrics } from './metrics';
 
@@ -12,6 +13,8 @@ export interface ExperimentOptions extends TrainOptions {
   trainTag: string;
   /** Evaluation set tag; null trains without evaluation (no best checkpoint, no patience). */
   evalTag: string | null;
+  /** More training sets, drawn with the main one in one shuffled order (each opened at the same --seq-len). */
+  alsoTrainOn?: Array<{ examplesDir: string; tag: string }>;
 }
 
 export { TRAIN_DEFAULTS } from './defaults';
@@ -21,8 +24,9 @@ export async function trainExperiment(expDir: string, examplesDir: string, opts:
   // Built at --seq-len directly, so that a shorter length shortens each example around its blanks.
   const trainSet = openExamples(examplesDir, opts.trainTag, opts.seqLen);
   const evalSet = opts.evalTag ? openExamples(examplesDir, opts.evalTag, opts.seqLen) : null;
+  const extra = (opts.alsoTrainOn ?? []).map((x) => openExamples(x.examplesDir, x.tag, opts.seqLen ?? trainSet.source.seqLen));
   return train(expDir, {
-    train: trainSet.source,
+    train: extra.length ? new ConcatSource([trainSet.source, ...extra.map((x) => x.source)]) : trainSet.source,
     eval: evalSet ? evalSet.source : null,
     description: {
       examplesDir: path.resolve(examplesDir),
@@ -30,8 +34,9 @@ export async function trainExperiment(expDir: string, examplesDir: string, opts:
       evalTag: opts.evalTag ?? '',
       level: trainSet.level === undefined ? 'unknown' : trainSet.level ?? 'all',
       trainMask: trainSet.header.masking.mask,
+      ...(extra.length ? { alsoTrainOn: extra.map((x) => `${path.resolve(x.dir)} (${x.header.masking.mask}, ${x.source.count} examples)`).join('; ') } : {}),
     },
-  }, opts);
+  }, { ...opts, alsoTrainOn: undefined } as TrainOptions);
 }
 
 /** The metrics of an experiment (for curves in notebooks). */
