@@ -12,9 +12,10 @@
  *    (at most `wordMaxWords` words, WORK_DIR/corpus-words), each example blanking exactly one word
  *    (WORK_DIR/examples-words, WORK_DIR/run-words). On hierarchical masks alone the tiny base learnt the blank's
  *    type but not to read the words beside it; short one-blank examples give many answers per step whose blank
- *    is unambiguous. Off by default (`wordSteps: 0`): measured with 1,500 steps, it taught the base to read
- *    the word before a blank but made it forget answers of several tokens and several blanks, and the notebook
- *    models fine-tuned from it were worse (BENCHMARKS.md, "Does the ILM read the context?");
+ *    is unambiguous; stage 1's hierarchical examples are drawn in too (`wordMix`), so that answers of several
+ *    blanks and tokens are not forgotten. Off by default (`wordSteps: 0`): measured with 1,500 steps, the base
+ *    learnt to read the words beside a blank, but the notebook models fine-tuned from it were no better on the
+ *    checks of notebook 05 (BENCHMARKS.md, "Does the ILM read the context?");
  * 5. export: the last stage's best checkpoint, stored in half precision (fp16.ts), with config.json, manifest.json
  *    (data hashes, options, seed, steps of each stage, tokens, backend, versions, validation perplexity per corpus
  *    on the hierarchical held-out examples) and README.md in OUT_DIR (default data/models/base).
@@ -108,7 +109,7 @@ export const PRETRAIN_DEFAULTS = {
   validMaxExamples: 1000,
   // stage 2, from stage 1's weights: one blanked word per example of at most 40 words, 64 examples of 64
   // tokens a step (as many tokens as a stage-1 step, 16 times the clean one-blank answers). Off: see the
-  // module comment and BENCHMARKS.md; `--word-steps 1500` repeats the measured run
+  // module comment and BENCHMARKS.md; `--word-steps 1500` (with `--no-word-mix`) repeats the measured runs
   wordSteps: 0,
   wordMaxWords: 40,
   // CEFR-SP's sentences are grouped, not cut: two a piece keeps them near the other pieces' length

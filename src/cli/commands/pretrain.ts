@@ -48,7 +48,7 @@ export function registerPretrain(program: Command): void {
     .option('--eval-every-steps <n>', 'evaluate on the held-out examples every n steps (default 200)', wholeNumber('--eval-every-steps', 1))
     .option('--eval-max-examples <n>', 'held-out examples per evaluation (default 128)', wholeNumber('--eval-max-examples', 1))
     .option('--valid-max-examples <n>', 'held-out examples per corpus for the exported perplexities (default 1000, 0: all)', wholeNumber('--valid-max-examples', 0))
-    .option('--word-steps <n>', 'steps of stage 2, one-word blanks in short pieces, from stage 1\'s weights (default 0: the base is stage 1 alone; 1500 repeats the run measured in BENCHMARKS.md)', wholeNumber('--word-steps', 0))
+    .option('--word-steps <n>', 'steps of stage 2, one-word blanks in short pieces, from stage 1\'s weights (default 0: the base is stage 1 alone; 1500 repeats the runs measured in BENCHMARKS.md)', wholeNumber('--word-steps', 0))
     .option('--word-max-words <n>', 'stage 2: longest piece in words (default 40)', wholeNumber('--word-max-words', 10))
     .option('--word-seq-len <n>', 'stage 2: example length in tokens; longer examples are dropped (default 64)', wholeNumber('--word-seq-len', 16))
     .option('--word-batch-size <n>', 'stage 2: examples per step (default 64)', wholeNumber('--word-batch-size', 1))
