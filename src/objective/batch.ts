@@ -75,6 +75,7 @@ export class ConcatSource implements ExampleSource {
   }
 
   batch(indices: number[]): ExampleBatch {
+    if (indices.some((i) => !(i >= 0 && i < this.count))) throw new Error(`ConcatSource: index out of range 0..${this.count - 1}`);
     const T = this.seqLen;
     const tokens = new Int32Array(indices.length * T);
     const types = new Uint8Array(indices.length * T);
@@ -97,7 +98,6 @@ export class ConcatSource implements ExampleSource {
         types.set(got.types.subarray(j * T, (j + 1) * T), b * T);
       });
     });
-    if (indices.some((i) => !(i >= 0 && i < this.count))) throw new Error(`ConcatSource: index out of range 0..${this.count - 1}`);
     return { batchSize: indices.length, seqLen: T, tokens, types };
   }
 }

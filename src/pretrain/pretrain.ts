@@ -6,8 +6,9 @@
  *    WORK_DIR/corpus: train.txt (all corpora, interleaved), valid.txt and valid-<corpus>.txt;
  * 2. examples: ILM examples with hierarchical masks (src/ilm/examples.ts) in WORK_DIR/examples, so the model
  *    learns the blank, separator and end-of-answer tokens as well as English;
- * 3. training from random weights (src/train) in WORK_DIR/run; a rerun resumes from its last checkpoint. Its
- *    result is exported (half precision) to WORK_DIR/stage1, which a rerun reuses while its options and data match;
+ * 3. training from random weights (src/train) in WORK_DIR/run; a rerun resumes from its last checkpoint. With a
+ *    second stage its result is exported (half precision) to WORK_DIR/stage1, which a rerun reuses while its
+ *    options and data match;
  * 4. word blanks: training continues from stage 1's weights on short pieces of the same training documents
  *    (at most `wordMaxWords` words, WORK_DIR/corpus-words), each example blanking exactly one word
  *    (WORK_DIR/examples-words, WORK_DIR/run-words). On hierarchical masks alone the tiny base learnt the blank's
@@ -33,6 +34,7 @@ import {
 } from './corpus';
 
 import { BASE_MODEL_DIR } from './base';
+import type { TrainResult } from '../train/loop';
 export { BASE_MODEL_DIR };
 export const DEFAULT_WORK_DIR = path.join(experimentsDir, 'pretrain-base');
 
@@ -223,8 +225,8 @@ function sha256OfList(items: string[]): string {
 }
 
 /**
- * Stage 2: ILM example stores of `splits`, rebuilt only when the split file or the options changed. With
- * `words`, the word-blank stage's stores (dense word and n-gram blanks).
+ * Stage 2: ILM example stores of every split of `corpus`, rebuilt only when the split file or the options
+ * changed. With `words`, the word-blank stage's stores (train and valid, one blanked word per example).
  */
 async function writeExamples(corpus: CorpusFiles, examplesDir: string, r: Resolved, log: (s: string) => void, words = false): Promise<void> {
   const { buildExamples } = require('../ilm/examples') as typeof import('../ilm/examples');
@@ -346,7 +348,7 @@ interface ExportJob {
   trainOpts: Record<string, unknown>;
   log: (s: string) => void;
   seconds: number;
-  trainResult: unknown;
+  trainResult: TrainResult | null;
   outDir: string;
   /** config.json's dropout: the preset's (for fine-tuning, the shipped model) or the pretraining rate (stage 1's export, which stage 2 continues). */
   dropoutOfExport: 'preset' | 'pretraining';
@@ -408,9 +410,7 @@ async function exportBase(job: ExportJob): Promise<Record<string, unknown>> {
     validation,
     versions: versions(),
     // the run's folder relative to the project, so that the manifest reads the same in any clone
-    trainResult: trainResult && typeof trainResult === 'object' && 'expDir' in trainResult
-      ? { ...trainResult, expDir: path.relative(projectRoot, String((trainResult as { expDir: string }).expDir)) }
-      : trainResult,
+    trainResult: trainResult && { ...trainResult, expDir: path.relative(projectRoot, trainResult.expDir) },
   };
   await buildDirAtomic(job.outDir, (tmp) => {
     const rate = job.dropoutOfExport === 'preset' ? presetConfig(r.model) : { resid_pdrop: r.dropout, embd_pdrop: r.dropout, attn_pdrop: r.dropout };
@@ -491,7 +491,7 @@ export function baseModelReadme(m: Record<string, unknown>, command: string): st
   const parts = (m.data as { corpora: Array<{ corpus: string; pieces: { train: number; valid: number }; words: { train: number; valid: number } }> }).corpora;
   const table = (val: typeof v) => Object.entries(val).map(([k, x]) => `| ${k} | ${x.examples} | ${fmt(x.contextPerplexity)} | ${fmt(x.infillPerplexity)} | ${fmt(x.infillTextPerplexity)} |`);
   const rows = table(v);
-  const o = m.options as { contextSample: number; batchSize: number; seqLen: number; lr: number; warmupSteps: number; schedule: string; wordMaxWords: number; wordSeqLen: number; wordBatchSize: number; wordLr: number; wordWarmupSteps: number; p: number };
+  const o = m.options as { contextSample: number; batchSize: number; seqLen: number; lr: number; warmupSteps: number; schedule: string; wordMaxWords: number; wordSeqLen: number; wordBatchSize: number; wordLr: number; wordWarmupSteps: number; wordMix: boolean; p: number };
   const s1 = m.stage1 as { checkpoint: { step: number; tokensSeen: number }; training: { wallSecondsToCheckpoint: number | null }; validation: typeof v } | undefined;
   const minutes = (x: number | null | undefined) => (x == null ? '?' : (x / 60).toFixed(0));
   const platform = String((m.versions as { platform: string }).platform);
@@ -501,7 +501,7 @@ export function baseModelReadme(m: Record<string, unknown>, command: string): st
   const trainingLines = s1
     ? [
         `- training, stage 1 (hierarchical masks, p = ${o.p} at every level, from random weights): ${s1.checkpoint.step} optimizer steps, ${s1.checkpoint.tokensSeen.toLocaleString('en-US')} token positions (padding included), ${minutes(s1.training.wallSecondsToCheckpoint)} minutes; ${stage1Objective}`,
-        `- training, stage 2 (word blanks, from stage 1's weights: the same training documents in pieces of at most ${o.wordMaxWords} words, each example blanking one word): ` +
+        `- training, stage 2 (word blanks, from stage 1's weights: the same training documents in pieces of at most ${o.wordMaxWords} words, each example blanking one word${o.wordMix ? '; stage 1\'s hierarchical examples, cut to the same length, drawn in with them' : ''}): ` +
           `${c.step} optimizer steps of ${o.wordBatchSize} x ${o.wordSeqLen}, ${c.tokensSeen.toLocaleString('en-US')} token positions, ${minutes(t.wallSecondsToCheckpoint)} minutes; the same loss, AdamW at ${o.wordLr} after ${o.wordWarmupSteps} warm-up steps, cosine decay to a tenth`,
         `- both on ${platform}, backend ${backend}`,
       ]
