@@ -100,3 +100,11 @@ test('cefrlab doctor reports the backend that runs and why', () => {
   assert.equal(report.data.defaultCsvExists, true);
   assert.equal(typeof report.gpu.visible, 'boolean');
 });
+
+test('the cpu backend computes without printing its "install our node backend" banner', () => {
+  const script = `require('./src/runtime/backend').initBackend().then(() => { const tf = require('@tensorflow/tfjs'); console.log(tf.getBackend(), tf.add(tf.scalar(2), tf.scalar(3)).dataSync()[0]); })`;
+  const run = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: root, env: { ...process.env, CEFRLAB_BACKEND: 'cpu' }, encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  assert.equal(run.stdout.trim(), 'cpu 5');
+  assert.doesNotMatch(run.stdout + run.stderr, /looks like you are running TensorFlow\.js/);
+});

@@ -5,9 +5,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { train, TrainingDivergedError } from '../src/train/loop';
 import { MemorySource } from '../src/train/data';
-import { PRESETS } from '../src/model/config';
+import { ILM_VOCAB_SIZE, PRESETS } from '../src/model/config';
 import { loadCheckpoint } from '../src/train/checkpoint';
 import { readMetrics } from '../src/train/metrics';
+import { GPT2 } from '../src/model/gpt2';
+import { saveModel } from '../src/model/checkpoint';
 
 const T = 12;
 const rows = Array.from({ length: 16 }, (_, r) => ({
@@ -57,6 +59,35 @@ test('resuming with different settings is refused, naming them', async () => {
   await assert.rejects(
     train(exp, { train: new MemorySource(T, rows), eval: null }, { ...base, lr: 2e-3, maxSteps: 2 }),
     /started with different settings: lr \(checkpoint 0\.001, now 0\.002\).*Fix/,
+  );
+});
+
+test('a run started from --init resumes after its folders move, and refuses other start weights at the same path', async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'moved-'));
+  const initConfig = { ...config, vocab_size: ILM_VOCAB_SIZE }; // what --init accepts: the ILM vocabulary
+  const saveInit = (dir: string, seed: number) => {
+    const m = GPT2.create(initConfig, seed);
+    saveModel(dir, m);
+    m.dispose();
+  };
+  saveInit(path.join(root, 'a', 'init'), 1);
+  const opts = (dir: string, maxSteps: number) => ({ ...base, lr: 1e-3, maxSteps, init: path.join(dir, 'init') });
+  await train(path.join(root, 'a', 'exp'), { train: new MemorySource(T, rows), eval: null }, opts(path.join(root, 'a'), 1));
+  const manifest = JSON.parse(fs.readFileSync(path.join(root, 'a', 'exp', 'manifest.json'), 'utf8'));
+  assert.equal(manifest.options.init, '../init', 'the manifest names the start weights relative to the run');
+  assert.equal(manifest.model.init, '../init');
+  assert.match(manifest.model.initWeights, /^[0-9a-f]{64}$/);
+  assert.ok(!JSON.stringify(manifest).includes(root), 'no absolute path of the run in its manifest');
+
+  fs.renameSync(path.join(root, 'a'), path.join(root, 'b'));
+  const resumed = await train(path.join(root, 'b', 'exp'), { train: new MemorySource(T, rows), eval: null }, opts(path.join(root, 'b'), 2));
+  assert.equal(resumed.resumedFromStep, 1);
+  assert.equal(resumed.step, 2);
+
+  saveInit(path.join(root, 'b', 'init'), 2); // other weights, same folder
+  await assert.rejects(
+    train(path.join(root, 'b', 'exp'), { train: new MemorySource(T, rows), eval: null }, opts(path.join(root, 'b'), 3)),
+    /started with different settings: initWeights \(checkpoint [0-9a-f]+, now [0-9a-f]+\)/,
   );
 });
 

@@ -16,6 +16,7 @@ import * as path from 'node:path';
 import { UserError } from '../runtime/errors';
 import { writeJsonAtomic } from '../runtime/atomic';
 import { Rng } from '../runtime/rng';
+import { sha256, sha256File } from '../runtime/hash';
 import { GPT2Config, GPT2_VOCAB_SIZE, ILM_VOCAB_SIZE, parameterSpecs, validateConfig } from './config';
 import { GPT2, fillNormal } from './gpt2';
 import { readSafetensorsFile, writeSafetensors, TensorToWrite } from './safetensors';
@@ -124,8 +125,8 @@ function canonicalName(name: string): string {
   return name.startsWith('transformer.') || name.startsWith('lm_head.') ? name : `transformer.${name}`;
 }
 
-/** The weights of a checkpoint directory as float32 arrays by canonical name (buffers and lm_head dropped). */
-export function readWeights(dir: string, config: GPT2Config): Map<string, Float32Array> {
+/** The weight files of a checkpoint directory: model.safetensors, or the shards its index names (sorted). */
+export function weightFiles(dir: string): string[] {
   const single = path.join(dir, WEIGHTS_FILE);
   const index = path.join(dir, INDEX_FILE);
   let files: string[];
@@ -148,6 +149,12 @@ export function readWeights(dir: string, config: GPT2Config): Map<string, Float3
         : 'download model.safetensors together with config.json (e.g. from huggingface.co/openai-community/gpt2)'}`,
     );
   }
+  return files;
+}
+
+/** The weights of a checkpoint directory as float32 arrays by canonical name (buffers and lm_head dropped). */
+export function readWeights(dir: string, config: GPT2Config): Map<string, Float32Array> {
+  const files = weightFiles(dir);
   const expected = new Map(parameterSpecs(config).map((s) => [s.name, s.shape]));
   const out = new Map<string, Float32Array>();
   for (const file of files) {
@@ -170,6 +177,16 @@ export function readWeights(dir: string, config: GPT2Config): Map<string, Float3
     throw new UserError(`${dir}: ${missing.length} weights are missing (first: ${missing.slice(0, 3).join(', ')}). Fix: use a complete GPT-2 checkpoint`);
   }
   return out;
+}
+
+/**
+ * What a checkpoint directory holds, as one SHA-256 over config.json and each weight file's hash: the same
+ * weights give the same value in any folder (a run records this for `--init`, not the folder's path).
+ */
+export async function checkpointHash(dir: string): Promise<string> {
+  const parts = [sha256(fs.readFileSync(path.join(dir, CONFIG_FILE)))];
+  for (const file of weightFiles(dir)) parts.push(await sha256File(file));
+  return sha256(parts.join('\n'));
 }
 
 /** Load a checkpoint directory written by `saveModel` (or any Hugging Face GPT-2 directory) as is. */

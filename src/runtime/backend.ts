@@ -93,6 +93,11 @@ async function tryWasm(): Promise<BackendAttempt> {
 
 async function tryCpu(): Promise<BackendAttempt> {
   const ok = await tf.setBackend('cpu');
+  // The cpu backend prints a banner at its first tensor ("install our node backend"); the backend report
+  // already says why the faster ones were skipped and how to get them, and the banner would land in every
+  // notebook output. Its only switch is this instance flag (tfjs-backend-cpu 4.x, MathBackendCPU.firstUse).
+  const cpu = tf.findBackend('cpu') as unknown as { firstUse?: boolean } | null;
+  if (ok && cpu && cpu.firstUse === true) cpu.firstUse = false;
   return { choice: 'cpu', ok, reason: ok ? 'plain JavaScript backend (slowest)' : 'cpu backend did not initialise' };
 }
 

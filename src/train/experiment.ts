@@ -8,6 +8,7 @@ import { openExamples } from './examples';
 import { ConcatSource } from '../objective/batch';
 import { train, TrainOptions, TrainResult } from './loop';
 import { MetricRecord, readMetrics } from './metrics';
+import { manifestPath } from './run-manifest';
 
 export interface ExperimentOptions extends TrainOptions {
   trainTag: string;
@@ -29,12 +30,12 @@ export async function trainExperiment(expDir: string, examplesDir: string, opts:
     train: extra.length ? new ConcatSource([trainSet.source, ...extra.map((x) => x.source)]) : trainSet.source,
     eval: evalSet ? evalSet.source : null,
     description: {
-      examplesDir: path.resolve(examplesDir),
+      examplesDir: manifestPath(expDir, examplesDir),
       trainTag: opts.trainTag,
       evalTag: opts.evalTag ?? '',
       level: trainSet.level === undefined ? 'unknown' : trainSet.level ?? 'all',
       trainMask: trainSet.header.masking.mask,
-      ...(extra.length ? { alsoTrainOn: extra.map((x) => `${path.resolve(x.dir)} (${x.header.masking.mask}, ${x.source.count} examples)`).join('; ') } : {}),
+      ...(extra.length ? { alsoTrainOn: extra.map((x) => `${manifestPath(expDir, x.dir)} (${x.header.masking.mask}, ${x.source.count} examples)`).join('; ') } : {}),
     },
   }, { ...opts, alsoTrainOn: undefined } as TrainOptions);
 }

@@ -19,10 +19,10 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { GPT2 } from '../model/gpt2';
 import { GPT2Config, presetConfig } from '../model/config';
-import { loadPretrainedGpt2 } from '../model/checkpoint';
+import { checkpointHash, loadPretrainedGpt2 } from '../model/checkpoint';
 import { UserError } from '../runtime/errors';
 import { sha256File } from '../runtime/hash';
-import { RunManifest, scheduleApplies } from './run-manifest';
+import { manifestPath, RunManifest, scheduleApplies } from './run-manifest';
 import { chosenBackend, describeBackend } from '../runtime/backend';
 import { progress } from '../runtime/progress';
 import { nativeKernelsStatus } from '../runtime/kernels/index';
@@ -149,10 +149,11 @@ function validate(opts: TrainOptions): void {
 type Fingerprint = TrainingState['fingerprint'];
 
 /** The options and data that fix the trajectory of the weights and the meaning of "best"; a resume must match them. */
-function fingerprint(opts: TrainOptions, config: GPT2Config, seqLen: number, dataHash: string, evalHash: string, examplesPerStep: number, schedule: ResolvedSchedule): Fingerprint {
+function fingerprint(opts: TrainOptions, config: GPT2Config, seqLen: number, dataHash: string, evalHash: string, initHash: string | null, examplesPerStep: number, schedule: ResolvedSchedule): Fingerprint {
   return {
     config: JSON.stringify(config),
-    init: opts.init ? path.resolve(opts.init) : null,
+    // what the start weights are, not where they were: the run resumes after its folders move
+    initWeights: initHash,
     seed: opts.seed,
     examplesPerStep,
     lr: schedule.lr,
@@ -178,7 +179,7 @@ const LEGACY: Record<string, (old: Fingerprint) => string | number | boolean | n
   schedule: () => 'constant',
   contextSample: () => 1,
 };
-const IGNORED_IN_OLD = new Set(['batchSize', 'accum']);
+const IGNORED_IN_OLD = new Set(['batchSize', 'accum', 'init']);
 
 /** The settings that differ between a checkpoint and this run, described for the user. */
 export function fingerprintDiffs(stored: Fingerprint, expected: Fingerprint): string[] {
@@ -186,8 +187,8 @@ export function fingerprintDiffs(stored: Fingerprint, expected: Fingerprint): st
   for (const k of Object.keys(expected)) {
     let was: Fingerprint[string] | undefined = stored[k];
     if (!(k in stored)) {
-      if (k === 'evalData' || k === 'evalMaxExamples') {
-        // written before the evaluation set was part of the fingerprint: nothing to compare against
+      if (k === 'evalData' || k === 'evalMaxExamples' || k === 'initWeights') {
+        // written before these were part of the fingerprint (`init` held a path then): nothing to compare against
         continue;
       }
       was = LEGACY[k]?.(stored);
@@ -198,9 +199,20 @@ export function fingerprintDiffs(stored: Fingerprint, expected: Fingerprint): st
   return diffs;
 }
 
-async function hashFiles(files: string[]): Promise<Array<{ file: string; sha256: string; bytes: number }>> {
+/** The `--init` checkpoint's content hash; 'unreadable' when it is gone (a fresh start then fails with the loader's message). */
+async function initWeightsHash(init: string | undefined): Promise<string | null> {
+  if (!init) return null;
+  try {
+    return await checkpointHash(init);
+  } catch {
+    return 'unreadable';
+  }
+}
+
+/** Each file's hash and size, named relative to the run's folder (as every path in its manifest). */
+async function hashFiles(files: string[], expDir: string): Promise<Array<{ file: string; sha256: string; bytes: number }>> {
   const out = [];
-  for (const file of files) out.push({ file, sha256: await sha256File(file), bytes: fs.statSync(file).size });
+  for (const file of files) out.push({ file: manifestPath(expDir, file), sha256: await sha256File(file), bytes: fs.statSync(file).size });
   return out;
 }
 
@@ -326,16 +338,17 @@ export async function train(expDir: string, data: TrainData, opts: TrainOptions)
   const lastDir = path.join(checkpointsDir(expDir), 'last');
   const bestDir = path.join(checkpointsDir(expDir), 'best');
 
-  const trainFiles = await hashFiles(data.train.files);
-  const evalFiles = data.eval ? await hashFiles(data.eval.files) : [];
+  const trainFiles = await hashFiles(data.train.files, expDir);
+  const evalFiles = data.eval ? await hashFiles(data.eval.files, expDir) : [];
   const dataHash = trainFiles.map((f) => f.sha256).join(',') || `memory:${data.train.count}`;
   const evalHash = data.eval ? evalFiles.map((f) => f.sha256).join(',') || `memory:${data.eval.count}` : 'none';
+  const initHash = await initWeightsHash(opts.init);
 
   const limits = runLimits(opts, data.train.count);
   const { auto, examplesPerStep, perEpoch, epochs, totalSteps } = limits;
   const schedule = resolveSchedule(opts, totalSteps);
   const seqLenFor = (m: GPT2) => Math.min(opts.seqLen ?? data.train.seqLen, m.config.n_positions);
-  const expected = (config: GPT2Config, seqLen: number) => fingerprint(opts, config, seqLen, dataHash, evalHash, examplesPerStep, schedule);
+  const expected = (config: GPT2Config, seqLen: number) => fingerprint(opts, config, seqLen, dataHash, evalHash, initHash, examplesPerStep, schedule);
 
   const { model, optimizer, onHost, state, resumedFromStep } = startRun(lastDir, opts, expected, seqLenFor, log, data.train.count, backend.tfBackend);
   const seqLen = seqLenFor(model);
@@ -358,10 +371,13 @@ export async function train(expDir: string, data: TrainData, opts: TrainOptions)
   const metrics = new MetricsLog(path.join(expDir, 'metrics.jsonl'));
   metrics.truncateAfter(state.step);
   const events = new EventWriter(expDir, resumedFromStep !== null ? { resumedAtStep: resumedFromStep } : {});
+  const initIn = opts.init ? manifestPath(expDir, opts.init) : null;
   const manifest = new RunManifest({
     file: path.join(expDir, 'manifest.json'), started, seed: opts.seed,
-    options: { ...opts, log: undefined, beforeMicroBatch: undefined, seqLen, epochs: epochs ?? null, evalEverySteps: evalEvery, checkpointEverySteps: checkpointEvery },
-    model: { config: model.config, parameters: model.parameterCount(), init: opts.init ?? null, preset: opts.config || opts.init ? null : opts.model },
+    options: {
+      ...opts, log: undefined, beforeMicroBatch: undefined, init: initIn, seqLen, epochs: epochs ?? null, evalEverySteps: evalEvery, checkpointEverySteps: checkpointEvery,
+    },
+    model: { config: model.config, parameters: model.parameterCount(), init: initIn, initWeights: initHash, preset: opts.config || opts.init ? null : opts.model },
     backend,
     data: {
       ...(data.description ?? {}),

@@ -1,20 +1,29 @@
 /**
  * manifest.json of a training run: options, model, backend, versions, data hashes and schedule, one entry per
  * (re)start in `runs`, and the result. Written when the run starts, whenever the micro-batch changes
- * (`--batch-size auto` after out-of-memory), and when it ends.
+ * (`--batch-size auto` after out-of-memory), and when it ends. Paths in it are relative to its own folder.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { writeJsonAtomic } from '../runtime/atomic';
 import { versions } from '../runtime/versions';
 import type { GPT2Config } from '../model/config';
 import { FINE_TUNING, FROM_SCRATCH, type ResolvedSchedule } from './schedule';
+
+/**
+ * A path as the run manifest records it: relative to the run's folder, with forward slashes, so that a run and
+ * its data moved together (or cloned to another machine) keep a manifest that still points at them.
+ */
+export function manifestPath(expDir: string, p: string): string {
+  return path.relative(path.resolve(expDir), path.resolve(p)).split(path.sep).join('/') || '.';
+}
 
 export interface RunManifestInput {
   file: string;
   started: number;
   seed: number;
   options: Record<string, unknown>;
-  model: { config: GPT2Config; parameters: number; init: string | null; preset: string | null };
+  model: { config: GPT2Config; parameters: number; init: string | null; initWeights: string | null; preset: string | null };
   backend: unknown;
   data: Record<string, unknown>;
   stepsPerEpoch: number;
