@@ -50,8 +50,8 @@ test('pretrain: a two-step run on CEFR-SP exports a loadable float16 base with i
   assert.ok(m.versions && m.training.backend);
   const cfg = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'));
   assert.equal(cfg.torch_dtype, 'float16');
-  assert.equal(cfg.resid_pdrop, 0.1, 'the preset\'s dropout for fine-tuning');
   assert.equal(m.options.dropout, 0, 'no dropout while pretraining');
+  assert.deepEqual([cfg.resid_pdrop, cfg.embd_pdrop, cfg.attn_pdrop], [0, 0, 0], 'and none in config.json: fine-tuning continues as pretraining ran');
   const readme = fs.readFileSync(path.join(out, 'README.md'), 'utf8');
   assert.match(readme, /npx cefrlab pretrain/);
   assert.match(readme, /stage 1 \(hierarchical masks.*: 2 optimizer steps/);
@@ -71,6 +71,17 @@ test('pretrain: a two-step run on CEFR-SP exports a loadable float16 base with i
   assert.ok(again.some((l) => /^stage 1: up to date/.test(l)), again.join('\n'));
   assert.ok(!again.some((l) => /^train \d/.test(l)));
   assert.equal(JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8')).checkpoint.step, 2);
+  // --export-only writes the same model and keeps the run's result from its manifest
+  const before = fs.readFileSync(path.join(out, 'model.safetensors'));
+  await pretrain({
+    workDir: path.join(dir, 'work'), outDir: out, corpora: ['cefr-sp'], examplesPerDoc: 1, seqLen: 64,
+    batchSize: 2, maxSteps: 2, evalEverySteps: 2, evalMaxExamples: 4, validMaxExamples: 4, wordSteps: 2, wordBatchSize: 4, exportOnly: true, log: () => {},
+  });
+  assert.deepEqual(fs.readFileSync(path.join(out, 'model.safetensors')), before);
+  const exported = JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8'));
+  assert.equal(exported.trainResult.step, 2);
+  assert.equal(exported.trainResult.expDir.split(path.sep).join('/').endsWith('work/run-words'), true);
+  assert.ok(!path.isAbsolute(exported.trainResult.expDir));
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -79,6 +90,7 @@ test('rebuildCommand: only the options that differ from the defaults', () => {
   assert.equal(rebuildCommand(base as never), 'npx cefrlab pretrain');
   assert.equal(rebuildCommand({ ...base, maxSteps: 1701, lr: 5e-4 } as never), 'npx cefrlab pretrain --max-steps 1701 --lr 0.0005');
   assert.equal(rebuildCommand({ ...base, wordSteps: 1500 } as never), 'npx cefrlab pretrain --word-steps 1500');
+  assert.equal(rebuildCommand({ ...base, wordSteps: 0 } as never), 'npx cefrlab pretrain --word-steps 0');
   assert.equal(rebuildCommand({ ...base, wordSteps: 1500, wordMix: false } as never), 'npx cefrlab pretrain --word-steps 1500 --no-word-mix');
   assert.equal(rebuildCommand({ ...base, wordMaxWords: 30, wordLr: 5e-4 } as never), 'npx cefrlab pretrain --word-max-words 30 --word-lr 0.0005');
 });

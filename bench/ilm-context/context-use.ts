@@ -6,7 +6,7 @@
  *    word) and as a left-to-right model (the text before the word). A model that uses the context on both
  *    sides gives the ILM reading the lower perplexity; one that answers from the blank type alone gives
  *    about the unigram perplexity of words. Also the most probable fills of a few blanks that the context
- *    decides.
+ *    decides, and the minimal pairs of data/minimal-pairs ranked by the model itself.
  * 2. `copy [--init DIR] [--steps N]`: a synthetic task that only the context can solve. Each document is
  *    pairs of identical words ("river river stone stone ..."), one word is blanked, and the answer is its
  *    pair partner: the word before the blank or the one after it. A left-to-right model learns the pairs
@@ -14,7 +14,7 @@
  *    answer perplexity falls from 20 (the vocabulary of the task) towards 1 only once it reads the blank's
  *    neighbours. Prints both, per evaluation, so learning curves of presets and starts can be compared.
  *
- *   node --import tsx bench/ilm-context/context-use.ts probe data/models/base [--texts 40]
+ *   node --import tsx bench/ilm-context/context-use.ts probe data/models/base [--texts 40] [--data DIR --split test]
  *   node --import tsx bench/ilm-context/context-use.ts copy [--init data/models/base] [--steps 800] [--model tiny] [--batch 32] [--lr 1e-3]
  */
 import * as fs from 'node:fs';
@@ -27,6 +27,7 @@ import { topFills } from '../../src/infill/rank';
 import { buildExamples } from '../../src/ilm/examples';
 import { trainExperiment } from '../../src/train/experiment';
 import { Rng } from '../../src/runtime/rng';
+import { readMinimalPairs, scoreMinimalPairs } from '../../src/pretrain/minimal-pairs';
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -36,9 +37,9 @@ const arg = (name: string, dflt: string) => {
 /** Blanks whose fill the context decides (a verb after "he", a drink, an animal that barks). */
 const PROBES = ['He [MASK] to school every day.', 'She drank a cup of [MASK] before breakfast.', 'The [MASK] barked at the postman all night.'];
 
-async function probe(modelDir: string, texts: number): Promise<void> {
+async function probe(modelDir: string, texts: number, dataDir: string, split: string): Promise<void> {
   const model = loadModel(modelDir);
-  const evalTexts = await readSplitTexts(path.join('experiments', '03-training', 'data', 'all'), 'test', texts, 300);
+  const evalTexts = await readSplitTexts(dataDir, split, texts, 300);
   const report = await runHarness(
     [{ spec: parseModelSpec(`ilm:${modelDir}`), model }, { spec: parseModelSpec(`lm:${modelDir}`), model }],
     evalTexts, { nMasks: 1, samplesPerText: 1, seed: 42, maxNewTokens: 16 },
@@ -48,6 +49,8 @@ async function probe(modelDir: string, texts: number): Promise<void> {
     const top = await topFills(model, text, 5);
     console.log(`${text}  top fills: ${top.fills.map((f) => `${JSON.stringify(f.fill)} ${f.probability.toPrecision(2)}`).join(', ')}`);
   }
+  const pairs = await scoreMinimalPairs(model, readMinimalPairs());
+  console.log(`minimal pairs (the model itself): ${pairs.byCategory.map((c) => `${c.category} ${c.right}/${c.pairs}`).join(', ')}`);
   model.dispose();
 }
 
@@ -97,7 +100,9 @@ async function copyTask(init: string | undefined, steps: number, preset: string,
 async function main(): Promise<void> {
   await initBackend();
   const mode = process.argv[2];
-  if (mode === 'probe' && process.argv[3]) await probe(process.argv[3], Number(arg('texts', '40')));
+  if (mode === 'probe' && process.argv[3]) {
+    await probe(process.argv[3], Number(arg('texts', '40')), arg('data', path.join('experiments', '03-training', 'data', 'all')), arg('split', 'test'));
+  }
   else if (mode === 'copy') await copyTask(process.argv.includes('--init') ? arg('init', '') : undefined, Number(arg('steps', '800')), arg('model', 'tiny'), Number(arg('batch', '32')), Number(arg('lr', '1e-3')));
   else {
     console.error('usage: context-use.ts probe MODEL_DIR [--texts 40] | copy [--init DIR] [--steps 800] [--model tiny] [--batch 32] [--lr 1e-3]');

@@ -14,9 +14,9 @@
  *    (WORK_DIR/examples-words, WORK_DIR/run-words). On hierarchical masks alone the tiny base learnt the blank's
  *    type but not to read the words beside it; short one-blank examples give many answers per step whose blank
  *    is unambiguous; stage 1's hierarchical examples are drawn in too (`wordMix`), so that answers of several
- *    blanks and tokens are not forgotten. Off by default (`wordSteps: 0`): measured with 1,500 steps, the base
- *    learnt to read the words beside a blank, but the notebook models fine-tuned from it were no better on the
- *    checks of notebook 05 (BENCHMARKS.md, "Does the ILM read the context?");
+ *    blanks and tokens are not forgotten. 4,000 steps by default (`wordSteps: 0` exports stage 1 alone): with
+ *    1,500 the base had begun to read the words beside a blank but the notebook models were no better; with
+ *    4,000 both are (BENCHMARKS.md, "Does the ILM read the context?");
  * 5. export: the last stage's best checkpoint, stored in half precision (fp16.ts), with config.json, manifest.json
  *    (data hashes, options, seed, steps of each stage, tokens, backend, versions, validation perplexity per corpus
  *    on the hierarchical held-out examples) and README.md in OUT_DIR (default data/models/base).
@@ -50,7 +50,7 @@ export interface PretrainOptions extends CorpusOptions {
   /** Mask probability of the hierarchical masks (default 0.03, the ILM default). */
   p?: number;
   model?: string;
-  /** Dropout while pretraining (default 0: under one epoch, nothing to regularise); config.json gets the preset's. */
+  /** Dropout while pretraining (default 0: under one epoch, nothing to regularise); config.json carries it, for fine-tuning too. */
   dropout?: number;
   batchSize?: number;
   accum?: number;
@@ -110,9 +110,9 @@ export const PRETRAIN_DEFAULTS = {
   evalMaxExamples: 128,
   validMaxExamples: 1000,
   // stage 2, from stage 1's weights: one blanked word per example of at most 40 words, 64 examples of 64
-  // tokens a step (as many tokens as a stage-1 step, 16 times the clean one-blank answers). Off: see the
-  // module comment and BENCHMARKS.md; `--word-steps 1500` (with `--no-word-mix`) repeats the measured runs
-  wordSteps: 0,
+  // tokens a step (as many tokens as a stage-1 step, 16 times the clean one-blank answers), stage 1's examples
+  // mixed in; see the module comment and BENCHMARKS.md (`--word-steps 0` exports stage 1 alone)
+  wordSteps: 4000,
   wordMaxWords: 40,
   // CEFR-SP's sentences are grouped, not cut: two a piece keeps them near the other pieces' length
   wordSentencesPerDoc: 2,
@@ -291,7 +291,7 @@ export async function pretrain(options: PretrainOptions = {}): Promise<PretrainR
   const seconds = () => (Date.now() - started) / 1000;
   if (r.wordSteps === 0) {
     const trainResult = options.exportOnly ? null : await trainExperiment(runDir, examplesDir, { ...trainOpts, trainTag: 'train', evalTag: 'valid', restart: options.restart, log });
-    const manifest = await exportBase({ runDir, examplesDir, corpus, r, trainOpts, log, seconds: seconds(), trainResult, outDir: r.outDir, dropoutOfExport: 'preset' });
+    const manifest = await exportBase({ runDir, examplesDir, corpus, r, trainOpts, log, seconds: seconds(), trainResult, outDir: r.outDir });
     return { workDir: r.workDir, outDir: r.outDir, manifest };
   }
 
@@ -300,8 +300,7 @@ export async function pretrain(options: PretrainOptions = {}): Promise<PretrainR
   if (stage1) log(`stage 1: up to date (${stage1Dir}, step ${(stage1.checkpoint as { step: number }).step})`);
   else {
     const trainResult = options.exportOnly ? null : await trainExperiment(runDir, examplesDir, { ...trainOpts, trainTag: 'train', evalTag: 'valid', restart: options.restart, log });
-    // the pretraining dropout stays in the intermediate export: stage 2 continues with it
-    stage1 = await exportBase({ runDir, examplesDir, corpus, r, trainOpts, log, seconds: seconds(), trainResult, outDir: stage1Dir, dropoutOfExport: 'pretraining' });
+    stage1 = await exportBase({ runDir, examplesDir, corpus, r, trainOpts, log, seconds: seconds(), trainResult, outDir: stage1Dir });
   }
 
   // stage 2: word blanks, from stage 1's weights (its config.json carries the pretraining dropout)
@@ -315,7 +314,7 @@ export async function pretrain(options: PretrainOptions = {}): Promise<PretrainR
   const trainResult = options.exportOnly ? null : await trainExperiment(wordRunDir, wordExamplesDir, { ...wordOpts, trainTag: 'train', evalTag: 'valid', alsoTrainOn, restart: options.restart, log });
   const manifest = await exportBase({
     runDir: wordRunDir, examplesDir, corpus, r, trainOpts: { ...wordOpts, init: path.relative(projectRoot, stage1Dir) }, log, seconds: seconds(), trainResult,
-    outDir: r.outDir, dropoutOfExport: 'preset', stage1: stage1Summary(stage1),
+    outDir: r.outDir, stage1: stage1Summary(stage1),
   });
   return { workDir: r.workDir, outDir: r.outDir, manifest };
 }
@@ -350,8 +349,6 @@ interface ExportJob {
   seconds: number;
   trainResult: TrainResult | null;
   outDir: string;
-  /** config.json's dropout: the preset's (for fine-tuning, the shipped model) or the pretraining rate (stage 1's export, which stage 2 continues). */
-  dropoutOfExport: 'preset' | 'pretraining';
   /** Stage 1's record when this run continued it. */
   stage1?: Record<string, unknown>;
 }
@@ -363,11 +360,13 @@ async function exportBase(job: ExportJob): Promise<Record<string, unknown>> {
   const { evaluateExperiment } = require('../evaluate/run') as typeof import('../evaluate/run');
   const { loadModel } = require('../model/checkpoint') as typeof import('../model/checkpoint');
   const { saveModelF16 } = require('./fp16') as typeof import('./fp16');
-  const { presetConfig } = require('../model/config') as typeof import('../model/config');
   const modelDir = resolveModelDir(runDir);
   const runManifestFile = path.join(runDir, 'manifest.json');
   if (!fs.existsSync(runManifestFile)) throw new UserError(`${runManifestFile}: no training manifest. Fix: run \`cefrlab pretrain\` without --export-only first`);
   const runManifest = JSON.parse(fs.readFileSync(runManifestFile, 'utf8')) as Record<string, unknown>;
+  // --export-only: the result the run recorded when it ended
+  const recorded = runManifest.result as Omit<TrainResult, 'expDir'> | null;
+  const result = trainResult ?? (recorded && ({ expDir: runDir, ...recorded } as TrainResult));
   const best = readState(modelDir);
   const lastDir = path.join(path.dirname(modelDir), 'last');
   const last = fs.existsSync(path.join(lastDir, 'state.json')) ? readState(lastDir) : best;
@@ -399,7 +398,8 @@ async function exportBase(job: ExportJob): Promise<Record<string, unknown>> {
     ...(job.stage1 ? { stage1: job.stage1 } : {}),
     model: {
       config: model.config, parameters: model.parameterCount(), preset: r.model, storage: 'float16 (widened to float32 on load)',
-      dropout: `${r.dropout} while pretraining; config.json carries the preset's rates for fine-tuning`,
+      // fine-tuning with the preset's 0.1 (as GPT-2's config has) undid what stage 2 taught: BENCHMARKS.md
+      dropout: `${r.dropout} while pretraining, and in config.json for fine-tuning`,
     },
     checkpoint: { used: path.basename(modelDir), step: best.step, examplesSeen: best.examplesSeen, tokensSeen: best.tokensSeen, bestInfillLoss: best.bestInfillLoss },
     training: {
@@ -410,11 +410,10 @@ async function exportBase(job: ExportJob): Promise<Record<string, unknown>> {
     validation,
     versions: versions(),
     // the run's folder relative to the project, so that the manifest reads the same in any clone
-    trainResult: trainResult && { ...trainResult, expDir: path.relative(projectRoot, trainResult.expDir) },
+    trainResult: result && { ...result, expDir: path.relative(projectRoot, path.resolve(result.expDir)) },
   };
   await buildDirAtomic(job.outDir, (tmp) => {
-    const rate = job.dropoutOfExport === 'preset' ? presetConfig(r.model) : { resid_pdrop: r.dropout, embd_pdrop: r.dropout, attn_pdrop: r.dropout };
-    saveModelF16(tmp, model, { resid_pdrop: rate.resid_pdrop, embd_pdrop: rate.embd_pdrop, attn_pdrop: rate.attn_pdrop });
+    saveModelF16(tmp, model, { resid_pdrop: r.dropout, embd_pdrop: r.dropout, attn_pdrop: r.dropout });
     writeJsonAtomic(path.join(tmp, 'manifest.json'), manifest);
     writeFileAtomic(path.join(tmp, 'README.md'), baseModelReadme(manifest, command));
   });
@@ -523,6 +522,8 @@ export function baseModelReadme(m: Record<string, unknown>, command: string): st
     ...trainingLines,
     '- storage: `model.safetensors` in float16 (the loader widens it to float32); `config.json` in the Hugging Face layout',
     '  (`GPT2LMHeadModel.from_pretrained` opens the folder; the tokenizer is GPT-2\'s plus the seven ILM tokens, ids 50257-50263)',
+    `- dropout: ${(m.options as { dropout: number }).dropout} while pretraining, and the same in \`config.json\`, so fine-tuning continues as pretraining ran ` +
+      '(GPT-2\'s 0.1 undid much of what the word blanks taught: BENCHMARKS.md)',
     '- `manifest.json`: options, seed, hashes of every input file, steps, backend, versions and the numbers below',
     '',
     'Training data (pieces of at most ' + String((m.options as { maxWords: number }).maxWords) + ' words cut at paragraph or sentence ends; CEFR-SP: ' +

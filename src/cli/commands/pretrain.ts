@@ -23,14 +23,15 @@ export function registerPretrain(program: Command): void {
         'OneStopEnglish, CEFR-SP; never CEFR-ASAG): corpus with a held-out part per corpus -> ILM examples with hierarchical masks -> ' +
         'training (resumes from its checkpoint when rerun) -> the best checkpoint in half precision with config.json, ' +
         'manifest.json (hashes, options, steps, validation perplexity per corpus) and README.md in --out (default data/models/base, what `train --init base` uses). ' +
-        'With --word-steps N (an experiment, off by default: BENCHMARKS.md) that export goes to WORK_DIR/stage1 (reused while its options match) ' +
-        'and a second stage of N steps on one-word blanks in short pieces continues from it before the export to --out. Defaults: the settings of the shipped model.',
+        'Two stages: stage 1 (hierarchical masks) is exported to WORK_DIR/stage1 (reused while its options match), and a second stage of ' +
+        '--word-steps steps on one-word blanks in short pieces, stage 1\'s examples mixed in, continues from it before the export to --out ' +
+        '(--word-steps 0: stage 1 alone goes to --out). Defaults: the settings of the shipped model.',
     )
     .option('--work-dir <dir>', 'corpus, examples and the training run (default experiments/pretrain-base)')
     .option('--out <dir>', 'where the exported model goes (default data/models/base)')
     .option('--seed <n>', 'seed of the held-out choice, masks, initialisation and data order', wholeNumber('--seed', 0), 0)
     .option('--model <preset>', 'architecture preset (default tiny)')
-    .option('--dropout <x>', 'dropout while pretraining (default 0; the exported config.json keeps the preset\'s rates for fine-tuning)', nonNegative('--dropout'))
+    .option('--dropout <x>', 'dropout while pretraining (default 0), also written to the exported config.json for fine-tuning', nonNegative('--dropout'))
     .option('--max-steps <n>', 'optimizer steps (default 2800, the shipped model)', wholeNumber('--max-steps', 1))
     .option('--schedule <kind>', 'cosine (default: decay to 0.1 x lr at --max-steps) or constant after warm-up (a finished run can then be continued by raising --max-steps)')
     .option('--batch-size <n>', 'examples per micro-batch (default 16)', wholeNumber('--batch-size', 1))
@@ -48,7 +49,7 @@ export function registerPretrain(program: Command): void {
     .option('--eval-every-steps <n>', 'evaluate on the held-out examples every n steps (default 200)', wholeNumber('--eval-every-steps', 1))
     .option('--eval-max-examples <n>', 'held-out examples per evaluation (default 128)', wholeNumber('--eval-max-examples', 1))
     .option('--valid-max-examples <n>', 'held-out examples per corpus for the exported perplexities (default 1000, 0: all)', wholeNumber('--valid-max-examples', 0))
-    .option('--word-steps <n>', 'steps of stage 2, one-word blanks in short pieces, from stage 1\'s weights (default 0: the base is stage 1 alone; 1500 repeats the runs measured in BENCHMARKS.md)', wholeNumber('--word-steps', 0))
+    .option('--word-steps <n>', 'steps of stage 2, one-word blanks in short pieces, from stage 1\'s weights (default 4000, as the shipped base; 0: the base is stage 1 alone)', wholeNumber('--word-steps', 0))
     .option('--word-max-words <n>', 'stage 2: longest piece in words (default 40)', wholeNumber('--word-max-words', 10))
     .option('--word-seq-len <n>', 'stage 2: example length in tokens; longer examples are dropped (default 64)', wholeNumber('--word-seq-len', 16))
     .option('--word-batch-size <n>', 'stage 2: examples per step (default 64)', wholeNumber('--word-batch-size', 1))
