@@ -69,7 +69,7 @@ export interface PretrainOptions extends CorpusOptions {
   validMaxExamples?: number;
   /** Delete the run's checkpoints first instead of resuming. */
   restart?: boolean;
-  /** Optimizer steps of the word-blank stage (default 0: the base is stage 1 alone; 1500 was measured). */
+  /** Optimizer steps of the word-blank stage (default 4000, the shipped base; 0: the base is stage 1 alone). */
   wordSteps?: number;
   /** Longest piece of the word-blank stage in words (default 40). */
   wordMaxWords?: number;
@@ -289,8 +289,10 @@ export async function pretrain(options: PretrainOptions = {}): Promise<PretrainR
     evalMaxExamples: r.evalMaxExamples, minimalSupervision: false, contextSample: r.contextSample,
   };
   const seconds = () => (Date.now() - started) / 1000;
+  const trainStage1 = async () =>
+    options.exportOnly ? null : trainExperiment(runDir, examplesDir, { ...trainOpts, trainTag: 'train', evalTag: 'valid', restart: options.restart, log });
   if (r.wordSteps === 0) {
-    const trainResult = options.exportOnly ? null : await trainExperiment(runDir, examplesDir, { ...trainOpts, trainTag: 'train', evalTag: 'valid', restart: options.restart, log });
+    const trainResult = await trainStage1();
     const manifest = await exportBase({ runDir, examplesDir, corpus, r, trainOpts, log, seconds: seconds(), trainResult, outDir: r.outDir });
     return { workDir: r.workDir, outDir: r.outDir, manifest };
   }
@@ -299,8 +301,7 @@ export async function pretrain(options: PretrainOptions = {}): Promise<PretrainR
   let stage1 = currentStage1(stage1Dir, r, corpus);
   if (stage1) log(`stage 1: up to date (${stage1Dir}, step ${(stage1.checkpoint as { step: number }).step})`);
   else {
-    const trainResult = options.exportOnly ? null : await trainExperiment(runDir, examplesDir, { ...trainOpts, trainTag: 'train', evalTag: 'valid', restart: options.restart, log });
-    stage1 = await exportBase({ runDir, examplesDir, corpus, r, trainOpts, log, seconds: seconds(), trainResult, outDir: stage1Dir });
+    stage1 = await exportBase({ runDir, examplesDir, corpus, r, trainOpts, log, seconds: seconds(), trainResult: await trainStage1(), outDir: stage1Dir });
   }
 
   // stage 2: word blanks, from stage 1's weights (its config.json carries the pretraining dropout)
@@ -385,9 +386,8 @@ async function exportBase(job: ExportJob): Promise<Record<string, unknown>> {
 
   const wall = wallClock(path.join(runDir, 'metrics.jsonl'), best.step);
   const model = loadModel(modelDir);
-  // with the constant rate after warm-up, the weights at step N do not depend on --max-steps: a run stopped at
-  // the checkpoint's step rebuilds exactly this checkpoint
-  // a constant rate: the run stopped at the best step rebuilds it; a cosine run's schedule depends on maxSteps
+  // with a constant rate after warm-up the weights at step N do not depend on --max-steps, so a single-stage run
+  // stopped at the best step rebuilds it; a cosine schedule (and stage 2's) depends on the step count given
   const command = rebuildCommand(r.schedule === 'constant' && !job.stage1 ? { ...r, maxSteps: best.step } : r);
   const manifest: Record<string, unknown> = {
     command: 'pretrain',
