@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { Rng } from '../src/runtime/rng';
-import { limitSpans, sampleHierarchical, sampleSingle, validSpans, type MaskSpan } from '../src/ilm/masks';
+import { limitSpans, sampleHierarchical, sampleInitialWord, sampleSingle, validSpans, type MaskSpan } from '../src/ilm/masks';
 import { documentExamples, emptyStats, type GenerateOptions } from '../src/ilm/generate';
 import { documentUnits } from '../src/ilm/units';
 import { MASK_TYPE_CODE } from '../src/ilm/tokens';
@@ -143,4 +143,25 @@ test('pWord reaches the example generator (denser word blanks) and is validated'
   assert.ok(count(0.2) > 3 * count(null), `word/ngram spans: ${count(0.2)} at pWord 0.2 vs ${count(null)} at p`);
   assert.throws(() => resolveOptions({ pWord: 1.5 }), /--p-word must be a probability in \(0, 1\], got 1.5/);
   assert.equal(resolveOptions({}).pWord, null);
+});
+
+test('initial-word masks blank the first word of a sentence, every sentence in turn, and the examples say so', () => {
+  const doc = 'Yesterday we went to the park. It was sunny and warm.\n\nMy sister has two dogs.';
+  const u = documentUnits(doc);
+  const firsts = new Set(u.paragraphs.flatMap((p) => p.sentences).map((s) => doc.slice(s.words[0][0], s.words[0][1])));
+  assert.deepEqual([...firsts].sort(), ['It', 'My', 'Yesterday']);
+  const seen = new Set<string>();
+  const rng = new Rng(3);
+  for (let k = 0; k < 60; k++) {
+    const spans = sampleInitialWord(u, rng);
+    assert.equal(spans.length, 1);
+    assert.equal(spans[0].type, T.word);
+    seen.add(doc.slice(spans[0].start, spans[0].end));
+  }
+  assert.deepEqual([...seen].sort(), [...firsts].sort());
+  assert.deepEqual(sampleInitialWord(documentUnits('   '), new Rng(1)), []);
+  // through the generator: three examples of this document, one per sentence (no duplicates), answers the first words
+  const { examples } = documentExamples(doc, 0, { ...OPTS, mask: 'initial-word', examplesPerDoc: 3 });
+  assert.deepEqual(examples.map((ex) => doc.slice(ex[0].start, ex[0].end)).sort(), [...firsts].sort());
+  assert.equal(resolveOptions({ mask: 'initial-word' }).mask, 'initial-word');
 });

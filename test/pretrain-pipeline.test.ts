@@ -18,7 +18,7 @@ test('pretrain: a two-step run on CEFR-SP exports a loadable float16 base with i
   const lines: string[] = [];
   const r = await pretrain({
     workDir: path.join(dir, 'work'), outDir: out, corpora: ['cefr-sp'], examplesPerDoc: 1, seqLen: 64,
-    batchSize: 2, maxSteps: 2, evalEverySteps: 2, evalMaxExamples: 4, validMaxExamples: 4, wordSteps: 2, wordBatchSize: 4, log: (l) => lines.push(l),
+    batchSize: 2, maxSteps: 2, evalEverySteps: 2, evalMaxExamples: 4, validMaxExamples: 4, wordSteps: 2, wordBatchSize: 4, wordInitialExamplesPerDoc: 1, log: (l) => lines.push(l),
   });
   assert.equal(r.outDir, out);
   for (const f of ['config.json', 'model.safetensors', 'manifest.json', 'README.md']) assert.ok(fs.existsSync(path.join(out, f)), f);
@@ -43,7 +43,29 @@ test('pretrain: a two-step run on CEFR-SP exports a loadable float16 base with i
   // and stage 1's hierarchical examples are drawn in with them (cut to 64 tokens)
   const runData = JSON.parse(fs.readFileSync(path.join(dir, 'work', 'run-words', 'manifest.json'), 'utf8')).data;
   assert.match(runData.alsoTrainOn, /examples[\\/]train \(hierarchical, \d+ examples\)/);
-  assert.equal(runData.train.examples, words.examples + JSON.parse(fs.readFileSync(path.join(dir, 'work', 'examples', 'train', 'manifest.json'), 'utf8')).summary.examples);
+  // with the sentence-initial word blanks: one per piece, each the first word of one of the piece's sentences
+  assert.match(runData.alsoTrainOn, /examples-words[\\/]train-initial \(initial-word, \d+ examples\)/);
+  const initial = JSON.parse(fs.readFileSync(path.join(dir, 'work', 'examples-words', 'train-initial', 'manifest.json'), 'utf8')).summary;
+  assert.ok(initial.examples > 0 && initial.examples <= pieces.length);
+  assert.equal(initial.spansByType.word, initial.examples);
+  const { ExampleStore } = await import('../src/ilm/store');
+  const { decodeTokens } = await import('../src/ilm/tokens');
+  const store = ExampleStore.open(path.join(dir, 'work', 'examples-words', 'train-initial'));
+  const firstWords = new Set(pieces.flatMap((t) => t.trim().split('\n').map((line) => line.trim().split(/\s+/)[0])));
+  let checked = 0;
+  for (const doc of store.documents()) {
+    for (const ex of doc.examples) {
+      const span = ex.spans[0];
+      const answer = decodeTokens(doc.tokens.slice(span.tokStart, span.tokEnd)).trim();
+      assert.ok(firstWords.has(answer) || [...firstWords].some((w) => w.startsWith(answer)), `"${answer}" begins a sentence`);
+      checked++;
+    }
+    if (checked >= 50) break;
+  }
+  store.close();
+  assert.ok(checked > 0);
+  assert.match(m.rebuild, /--word-initial-examples-per-doc 1\b/);
+  assert.equal(runData.train.examples, words.examples + initial.examples + JSON.parse(fs.readFileSync(path.join(dir, 'work', 'examples', 'train', 'manifest.json'), 'utf8')).summary.examples);
   assert.ok(m.stage1.validation.all.infillTextPerplexity > 1);
   assert.equal(m.data.corpora[0].corpus, 'cefr-sp');
   assert.match(m.data.corpora[0].files[0].sha256, /^[0-9a-f]{64}$/);
@@ -66,7 +88,7 @@ test('pretrain: a two-step run on CEFR-SP exports a loadable float16 base with i
   const again: string[] = [];
   await pretrain({
     workDir: path.join(dir, 'work'), outDir: out, corpora: ['cefr-sp'], examplesPerDoc: 1, seqLen: 64,
-    batchSize: 2, maxSteps: 2, evalEverySteps: 2, evalMaxExamples: 4, validMaxExamples: 4, wordSteps: 2, wordBatchSize: 4, log: (l) => again.push(l),
+    batchSize: 2, maxSteps: 2, evalEverySteps: 2, evalMaxExamples: 4, validMaxExamples: 4, wordSteps: 2, wordBatchSize: 4, wordInitialExamplesPerDoc: 1, log: (l) => again.push(l),
   });
   assert.ok(again.some((l) => /^stage 1: up to date/.test(l)), again.join('\n'));
   assert.ok(!again.some((l) => /^train \d/.test(l)));
@@ -75,7 +97,7 @@ test('pretrain: a two-step run on CEFR-SP exports a loadable float16 base with i
   const before = fs.readFileSync(path.join(out, 'model.safetensors'));
   await pretrain({
     workDir: path.join(dir, 'work'), outDir: out, corpora: ['cefr-sp'], examplesPerDoc: 1, seqLen: 64,
-    batchSize: 2, maxSteps: 2, evalEverySteps: 2, evalMaxExamples: 4, validMaxExamples: 4, wordSteps: 2, wordBatchSize: 4, exportOnly: true, log: () => {},
+    batchSize: 2, maxSteps: 2, evalEverySteps: 2, evalMaxExamples: 4, validMaxExamples: 4, wordSteps: 2, wordBatchSize: 4, wordInitialExamplesPerDoc: 1, exportOnly: true, log: () => {},
   });
   assert.deepEqual(fs.readFileSync(path.join(out, 'model.safetensors')), before);
   const exported = JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8'));

@@ -11,6 +11,10 @@
  * The single-type masks (`--mask sentence`, ...) build the per-type test sets of spec section 4: each
  * example blanks exactly one unit of that type, chosen uniformly (for NGRAM a uniform word start and a
  * uniform length as above), so a document with three sentences yields at most three sentence examples.
+ *
+ * `initial-word` blanks the first word of a uniformly chosen sentence (a WORD span). Its answer is decided by
+ * the text after the blank, hardly by the text before it, so examples of it reward a model for reading the
+ * blank's right side, which the other masks reward little (the base model's second stage, src/pretrain).
  */
 import type { Rng } from '../runtime/rng';
 import { MASK_TYPE_CODE, type MaskType } from './tokens';
@@ -23,8 +27,8 @@ export interface MaskSpan {
   type: number;
 }
 
-export type MaskKind = 'hierarchical' | MaskType;
-export const MASK_KINDS: readonly MaskKind[] = ['hierarchical', 'document', 'paragraph', 'sentence', 'ngram', 'word'];
+export type MaskKind = 'hierarchical' | MaskType | 'initial-word';
+export const MASK_KINDS: readonly MaskKind[] = ['hierarchical', 'document', 'paragraph', 'sentence', 'ngram', 'word', 'initial-word'];
 
 const DOC = MASK_TYPE_CODE.document;
 const PARA = MASK_TYPE_CODE.paragraph;
@@ -101,8 +105,17 @@ export function sampleSingle(units: DocumentUnits, rng: Rng, kind: MaskType): Ma
   return [];
 }
 
+/** The first word of one uniformly chosen sentence that has words (empty when none has). */
+export function sampleInitialWord(units: DocumentUnits, rng: Rng): MaskSpan[] {
+  const sentences = units.paragraphs.flatMap((p) => p.sentences).filter((s) => s.words.length > 0);
+  if (!sentences.length) return [];
+  const w = sentences[rng.int(sentences.length)].words[0];
+  return [{ start: w[0], end: w[1], type: WORD }];
+}
+
 export function sampleMask(units: DocumentUnits, rng: Rng, kind: MaskKind, p: number, pWord = p): MaskSpan[] {
-  return kind === 'hierarchical' ? sampleHierarchical(units, rng, p, pWord) : sampleSingle(units, rng, kind);
+  if (kind === 'hierarchical') return sampleHierarchical(units, rng, p, pWord);
+  return kind === 'initial-word' ? sampleInitialWord(units, rng) : sampleSingle(units, rng, kind);
 }
 
 /** Keep a uniform random subset of `max` spans, still in left-to-right order. */

@@ -16,7 +16,9 @@
  *    is unambiguous; stage 1's hierarchical examples are drawn in too (`wordMix`), so that answers of several
  *    blanks and tokens are not forgotten. 4,000 steps by default (`wordSteps: 0` exports stage 1 alone): with
  *    1,500 the base had begun to read the words beside a blank but the notebook models were no better; with
- *    4,000 both are (BENCHMARKS.md, "Does the ILM read the context?");
+ *    4,000 both are (BENCHMARKS.md, "Does the ILM read the context?"). `wordInitialExamplesPerDoc` draws in
+ *    examples that blank a sentence's first word, whose answer only the right side decides (off by default: an
+ *    experiment, since the shipped base reads the blank's left neighbour but hardly its right one);
  * 5. export: the last stage's best checkpoint, stored in half precision (fp16.ts), with config.json, manifest.json
  *    (data hashes, options, seed, steps of each stage, tokens, backend, versions, validation perplexity per corpus
  *    on the hierarchical held-out examples) and README.md in OUT_DIR (default data/models/base).
@@ -35,6 +37,7 @@ import {
 
 import { BASE_MODEL_DIR } from './base';
 import type { TrainResult } from '../train/loop';
+import type { MaskKind } from '../ilm/masks';
 export { BASE_MODEL_DIR };
 export const DEFAULT_WORK_DIR = path.join(experimentsDir, 'pretrain-base');
 
@@ -82,6 +85,8 @@ export interface PretrainOptions extends CorpusOptions {
   wordWarmupSteps?: number;
   /** One-word examples per training piece in the word-blank stage, each a different word (default 2). */
   wordExamplesPerDoc?: number;
+  /** Sentence-initial word blanks per training piece in the word-blank stage (default 0, an experiment not yet measured; the shipped base has none): answers the right side decides. */
+  wordInitialExamplesPerDoc?: number;
   /** Draw stage 1's hierarchical training examples (cut to the stage's length) into the word-blank stage too (default true). */
   wordMix?: boolean;
   /** Stop after building the corpus and the examples. */
@@ -121,6 +126,7 @@ export const PRETRAIN_DEFAULTS = {
   wordLr: 1e-3,
   wordWarmupSteps: 20,
   wordExamplesPerDoc: 2,
+  wordInitialExamplesPerDoc: 0,
   wordMix: true,
 };
 
@@ -178,6 +184,7 @@ function resolve(o: PretrainOptions): Resolved {
     wordLr: o.wordLr ?? PRETRAIN_DEFAULTS.wordLr,
     wordWarmupSteps: o.wordWarmupSteps ?? PRETRAIN_DEFAULTS.wordWarmupSteps,
     wordExamplesPerDoc: o.wordExamplesPerDoc ?? PRETRAIN_DEFAULTS.wordExamplesPerDoc,
+    wordInitialExamplesPerDoc: o.wordInitialExamplesPerDoc ?? PRETRAIN_DEFAULTS.wordInitialExamplesPerDoc,
     wordMix: o.wordMix ?? PRETRAIN_DEFAULTS.wordMix,
   };
 }
@@ -224,32 +231,53 @@ function sha256OfList(items: string[]): string {
   return createHash('sha256').update(items.join('\n')).digest('hex');
 }
 
-/**
- * Stage 2: ILM example stores of every split of `corpus`, rebuilt only when the split file or the options
- * changed. With `words`, the word-blank stage's stores (train and valid, one blanked word per example).
- */
-async function writeExamples(corpus: CorpusFiles, examplesDir: string, r: Resolved, log: (s: string) => void, words = false): Promise<void> {
+/** One example store to write: a split file of a corpus folder, its store name and the generator options. */
+interface StoreJob {
+  split: string;
+  name: string;
+  options: { mask: MaskKind; p: number; seqLen: number; seed: number; examplesPerDoc: number; skipIncomplete?: boolean };
+}
+
+/** Stage 1's stores: hierarchical masks, every split of the corpus (validation pieces get one example each). */
+function hierarchicalStores(corpus: CorpusFiles, r: Resolved): StoreJob[] {
+  return corpus.files.map((f) => ({
+    split: f.split, name: f.split,
+    options: { mask: 'hierarchical' as const, p: r.p, seqLen: r.seqLen, seed: r.seed, examplesPerDoc: f.split === 'train' ? r.examplesPerDoc : 1 },
+  }));
+}
+
+/** The word-blank stage's stores: one blanked word per example (train and valid), and the sentence-initial words (train-initial). */
+function wordStores(r: Resolved): StoreJob[] {
+  const word = (examplesPerDoc: number) => ({ mask: 'word' as const, p: r.p, seqLen: r.wordSeqLen, seed: r.seed, examplesPerDoc, skipIncomplete: true });
+  const jobs: StoreJob[] = [{ split: 'train', name: 'train', options: word(r.wordExamplesPerDoc) }, { split: 'valid', name: 'valid', options: word(1) }];
+  if (r.wordInitialExamplesPerDoc > 0) {
+    jobs.push({ split: 'train', name: 'train-initial', options: { ...word(r.wordInitialExamplesPerDoc), mask: 'initial-word' } });
+  }
+  return jobs;
+}
+
+/** Writes each store, rebuilding it only when its split file or its options changed. */
+async function writeExamples(corpus: CorpusFiles, examplesDir: string, jobs: StoreJob[], log: (s: string) => void): Promise<void> {
   const { buildExamples } = require('../ilm/examples') as typeof import('../ilm/examples');
-  for (const f of corpus.files.filter((x) => !words || x.split === 'train' || x.split === 'valid')) {
-    const manifest = path.join(examplesDir, f.split, 'manifest.json');
-    const perDoc = f.split === 'train' ? (words ? r.wordExamplesPerDoc : r.examplesPerDoc) : 1;
-    const options = words
-      ? { mask: 'word' as const, p: r.p, seqLen: r.wordSeqLen, seed: r.seed, examplesPerDoc: perDoc, skipIncomplete: true }
-      : { mask: 'hierarchical' as const, p: r.p, seqLen: r.seqLen, seed: r.seed, examplesPerDoc: perDoc };
+  for (const job of jobs) {
+    const f = corpus.files.find((x) => x.split === job.split);
+    if (!f) throw new Error(`no ${job.split} split in ${corpus.dir}`);
+    const { options } = job;
+    const manifest = path.join(examplesDir, job.name, 'manifest.json');
     if (fs.existsSync(manifest)) {
       try {
         const m = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { inputs?: Record<string, string>; options?: Record<string, unknown> };
         const same = Object.values(m.inputs ?? {}).includes(f.sha256) && (Object.keys(options) as Array<keyof typeof options>).every((k) => m.options?.[k] === options[k]);
         if (same) {
-          log(`examples ${f.split}: up to date`);
+          log(`examples ${job.name}: up to date`);
           continue;
         }
       } catch {
         // rebuild below
       }
     }
-    const res = await buildExamples(f.split, corpus.dir, examplesDir, options);
-    log(`examples ${words ? 'with word blanks ' : ''}${f.split}: ${res.summary.examples} examples from ${res.summary.documents} pieces, ${res.summary.truncatedExamples} truncated, ${res.summary.seconds.toFixed(1)} s`);
+    const res = await buildExamples(f.split, corpus.dir, examplesDir, { ...options, name: job.name });
+    log(`examples ${job.name} (${options.mask}): ${res.summary.examples} examples from ${res.summary.documents} pieces, ${res.summary.truncatedExamples} truncated, ${res.summary.seconds.toFixed(1)} s`);
   }
 }
 
@@ -270,11 +298,11 @@ export async function pretrain(options: PretrainOptions = {}): Promise<PretrainR
   for (const p of corpus.parts) {
     log(`corpus ${p.corpus}: ${p.sourceDocuments.train} + ${p.sourceDocuments.valid} source documents (train + valid), ${p.pieces.train} + ${p.pieces.valid} pieces, ${p.words.train} + ${p.words.valid} words`);
   }
-  await writeExamples(corpus, examplesDir, r, log);
+  await writeExamples(corpus, examplesDir, hierarchicalStores(corpus, r), log);
   if (r.wordSteps > 0) {
     // the same documents held out (the choice is per source document), cut into shorter pieces
     const wordCorpus = await writePretrainCorpus(wordCorpusDir, { ...options, seed: r.seed, validShare: r.validShare, maxWords: r.wordMaxWords, sentencesPerDoc: r.wordSentencesPerDoc, corpora: r.corpora });
-    await writeExamples(wordCorpus, wordExamplesDir, r, log, true);
+    await writeExamples(wordCorpus, wordExamplesDir, wordStores(r), log);
   }
   if (options.prepareOnly) return { workDir: r.workDir, outDir: null, manifest: null };
 
@@ -311,7 +339,11 @@ export async function pretrain(options: PretrainOptions = {}): Promise<PretrainR
     evalMaxExamples: r.evalMaxExamples, minimalSupervision: false, contextSample: r.contextSample,
   };
   // mixed with stage 1's examples, so that answers of several blanks and tokens are not forgotten
-  const alsoTrainOn = r.wordMix ? [{ examplesDir, tag: 'train' }] : [];
+  // and with the sentence-initial word blanks, whose answers only the right side decides
+  const alsoTrainOn = [
+    ...(r.wordInitialExamplesPerDoc > 0 ? [{ examplesDir: wordExamplesDir, tag: 'train-initial' }] : []),
+    ...(r.wordMix ? [{ examplesDir, tag: 'train' }] : []),
+  ];
   const trainResult = options.exportOnly ? null : await trainExperiment(wordRunDir, wordExamplesDir, { ...wordOpts, trainTag: 'train', evalTag: 'valid', alsoTrainOn, restart: options.restart, log });
   const manifest = await exportBase({
     runDir: wordRunDir, examplesDir, corpus, r, trainOpts: { ...wordOpts, init: path.relative(projectRoot, stage1Dir) }, log, seconds: seconds(), trainResult,
@@ -469,6 +501,7 @@ export function rebuildCommand(r: Resolved): string {
   flag('word-lr', r.wordLr, d.wordLr);
   flag('word-warmup-steps', r.wordWarmupSteps, d.wordWarmupSteps);
   flag('word-examples-per-doc', r.wordExamplesPerDoc, d.wordExamplesPerDoc);
+  flag('word-initial-examples-per-doc', r.wordInitialExamplesPerDoc, d.wordInitialExamplesPerDoc);
   if (r.wordMix !== d.wordMix) parts.push('--no-word-mix');
   return parts.join(' ');
 }

@@ -30,7 +30,7 @@ export function registerExamples(program: Command): void {
     .option('--examples-per-doc <n>', 'example slots per document (a slot whose attempts all fail stays empty)', wholeNumber('--examples-per-doc', 1), EXAMPLE_DEFAULTS.examplesPerDoc)
     .option('--max-retries <n>', 'attempts per slot at a mask that passes every check', wholeNumber('--max-retries', 1), EXAMPLE_DEFAULTS.maxRetries)
     .addOption(
-      new Option('--mask <type>', 'hierarchical: the spec\'s mixture of document/paragraph/sentence/ngram/word masks; a single type blanks exactly one unit of that type per example (the per-type test sets)')
+      new Option('--mask <type>', 'hierarchical: the spec\'s mixture of document/paragraph/sentence/ngram/word masks; a single type blanks exactly one unit of that type per example (the per-type test sets); initial-word: the first word of one sentence')
         .choices([...MASK_KINDS])
         .default(EXAMPLE_DEFAULTS.mask),
     )
