@@ -89,6 +89,12 @@ test('a run started from --init resumes after its folders move, and refuses othe
     train(path.join(root, 'b', 'exp'), { train: new MemorySource(T, rows), eval: null }, opts(path.join(root, 'b'), 3)),
     /started with different settings: initWeights \(checkpoint [0-9a-f]+, now [0-9a-f]+\)/,
   );
+
+  fs.rmSync(path.join(root, 'b', 'init'), { recursive: true }); // the start weights are gone
+  await assert.rejects(
+    train(path.join(root, 'b', 'exp'), { train: new MemorySource(T, rows), eval: null }, opts(path.join(root, 'b'), 3)),
+    (err: Error) => /exp.*started from --init .*init, which cannot be read now/.test(err.message) && /--restart/.test(err.message),
+  );
 });
 
 test('patience stops after that many evaluations without a lower infill loss', async () => {

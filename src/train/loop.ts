@@ -199,13 +199,16 @@ export function fingerprintDiffs(stored: Fingerprint, expected: Fingerprint): st
   return diffs;
 }
 
-/** The `--init` checkpoint's content hash; 'unreadable' when it is gone (a fresh start then fails with the loader's message). */
-async function initWeightsHash(init: string | undefined): Promise<string | null> {
-  if (!init) return null;
+/**
+ * The `--init` checkpoint's content hash, or 'unreadable' with the reason when it cannot be read: a fresh start
+ * then fails with the loader's message, a resume with one that names the folder (startRun).
+ */
+async function initWeightsHash(init: string | undefined): Promise<{ hash: string | null; problem: string | null }> {
+  if (!init) return { hash: null, problem: null };
   try {
-    return await checkpointHash(init);
-  } catch {
-    return 'unreadable';
+    return { hash: await checkpointHash(init), problem: null };
+  } catch (err) {
+    return { hash: 'unreadable', problem: (err as Error).message };
   }
 }
 
@@ -230,7 +233,7 @@ interface RunStart {
 }
 
 /** The model, optimizer and state of the run: resumed from checkpoints/last, or fresh. */
-function startRun(lastDir: string, opts: TrainOptions, expected: (config: GPT2Config, seqLen: number) => Fingerprint, seqLenFor: (m: GPT2) => number, log: (l: string) => void, count: number, tfBackend: string): RunStart {
+function startRun(lastDir: string, opts: TrainOptions, expected: (config: GPT2Config, seqLen: number) => Fingerprint, seqLenFor: (m: GPT2) => number, log: (l: string) => void, count: number, tfBackend: string, initProblem: string | null): RunStart {
   const optimizerFor = (model: GPT2) => {
     const onHost = hostPlacement(model.parameterCount(), tfBackend);
     return { onHost, optimizer: new AdamW(model.weights, { weightDecay: opts.weightDecay, onHost: onHost.optimizer }) };
@@ -238,6 +241,13 @@ function startRun(lastDir: string, opts: TrainOptions, expected: (config: GPT2Co
   if (hasCheckpoint(lastDir)) {
     const loaded = loadCheckpoint(lastDir);
     const { model, state } = loaded;
+    if (initProblem !== null && typeof state.fingerprint.initWeights === 'string') {
+      model.dispose();
+      throw new UserError(
+        `${lastDir}: this run started from --init ${opts.init}, which cannot be read now (${initProblem}); a resume checks ` +
+          'that its start weights are still the ones it began with. Fix: pass --init where those weights are now, or add --restart to start again',
+      );
+    }
     const want = expected(opts.init ? model.config : modelConfig(opts), seqLenFor(model));
     const diffs = fingerprintDiffs(state.fingerprint, want);
     if (diffs.length > 0) {
@@ -342,7 +352,7 @@ export async function train(expDir: string, data: TrainData, opts: TrainOptions)
   const evalFiles = data.eval ? await hashFiles(data.eval.files, expDir) : [];
   const dataHash = trainFiles.map((f) => f.sha256).join(',') || `memory:${data.train.count}`;
   const evalHash = data.eval ? evalFiles.map((f) => f.sha256).join(',') || `memory:${data.eval.count}` : 'none';
-  const initHash = await initWeightsHash(opts.init);
+  const { hash: initHash, problem: initProblem } = await initWeightsHash(opts.init);
 
   const limits = runLimits(opts, data.train.count);
   const { auto, examplesPerStep, perEpoch, epochs, totalSteps } = limits;
@@ -350,7 +360,7 @@ export async function train(expDir: string, data: TrainData, opts: TrainOptions)
   const seqLenFor = (m: GPT2) => Math.min(opts.seqLen ?? data.train.seqLen, m.config.n_positions);
   const expected = (config: GPT2Config, seqLen: number) => fingerprint(opts, config, seqLen, dataHash, evalHash, initHash, examplesPerStep, schedule);
 
-  const { model, optimizer, onHost, state, resumedFromStep } = startRun(lastDir, opts, expected, seqLenFor, log, data.train.count, backend.tfBackend);
+  const { model, optimizer, onHost, state, resumedFromStep } = startRun(lastDir, opts, expected, seqLenFor, log, data.train.count, backend.tfBackend, initProblem);
   const seqLen = seqLenFor(model);
   log(model.summary());
   log(`Backend: ${backend.description}; native kernels: ${backend.nativeKernels.active ? 'on' : 'off'} (${backend.nativeKernels.reason})`);
