@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { PRETRAIN_DEFAULTS, pretrain, rebuildCommand, wallClock } from '../src/pretrain/pretrain';
 import { CORPUS_DEFAULTS } from '../src/pretrain/corpus';
+import { UserError } from '../src/runtime/errors';
 
 test('pretrain: a two-step run on CEFR-SP exports a loadable float16 base with its manifest', { timeout: 10 * 60 * 1000 }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pt-pipe-'));
@@ -115,4 +116,46 @@ test('rebuildCommand: only the options that differ from the defaults', () => {
   assert.equal(rebuildCommand({ ...base, wordSteps: 0 } as never), 'npx cefrlab pretrain --word-steps 0');
   assert.equal(rebuildCommand({ ...base, wordSteps: 1500, wordMix: false } as never), 'npx cefrlab pretrain --word-steps 1500 --no-word-mix');
   assert.equal(rebuildCommand({ ...base, wordMaxWords: 30, wordLr: 5e-4 } as never), 'npx cefrlab pretrain --word-max-words 30 --word-lr 0.0005');
+  assert.equal(rebuildCommand({ ...base, wordLayers: 4 } as never), 'npx cefrlab pretrain --word-layers 4');
+});
+
+test('pretrain --word-layers: stage 2 starts from stage 1 grown by identity blocks, and the export is that deep', { timeout: 10 * 60 * 1000 }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pt-grow-'));
+  const out = path.join(dir, 'base');
+  const lines: string[] = [];
+  const opts = {
+    workDir: path.join(dir, 'work'), outDir: out, corpora: ['cefr-sp' as const], examplesPerDoc: 1, seqLen: 64,
+    batchSize: 2, maxSteps: 1, evalEverySteps: 1, evalMaxExamples: 4, validMaxExamples: 4, wordSteps: 1, wordBatchSize: 4, wordLayers: 3,
+  };
+  const r = await pretrain({ ...opts, log: (l) => lines.push(l) });
+  assert.ok(lines.some((l) => /stage 2 starts from stage 1 grown from 2 to 3 layers/.test(l)), lines.join('\n'));
+  const { loadModel } = await import('../src/model/checkpoint');
+  const stage1 = loadModel(path.join(dir, 'work', 'stage1'));
+  const grown = loadModel(path.join(dir, 'work', 'stage1-grown'));
+  const exported = loadModel(out);
+  assert.deepEqual([stage1.config.n_layer, grown.config.n_layer, exported.config.n_layer], [2, 3, 3]);
+  // the grown start holds stage 1's weights as they were (fp16 on both sides) and a zero output in the new block
+  const same = (name: string) => {
+    const a = grown.weights.get(name)!.dataSync();
+    const b = stage1.weights.get(name)!.dataSync();
+    return a.length === b.length && a.every((v, i) => v === b[i]);
+  };
+  assert.ok(same('transformer.wte.weight') && same('transformer.h.1.mlp.c_fc.weight'));
+  assert.ok((grown.weights.get('transformer.h.2.mlp.c_proj.weight')!.dataSync() as Float32Array).every((v) => v === 0));
+  for (const m of [stage1, grown, exported]) m.dispose();
+  const m = r.manifest as { training: { options: { init: string } }; rebuild: string };
+  assert.match(m.training.options.init, /stage1-grown$/);
+  assert.match(m.rebuild, /--word-layers 3\b/);
+  assert.match(fs.readFileSync(path.join(out, 'README.md'), 'utf8'), /from stage 1's weights grown to 3 layers/);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('pretrain --word-layers: refused before any work when it cannot apply, with the fix', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pt-grow-bad-'));
+  const bad = (o: Parameters<typeof pretrain>[0], re: RegExp) =>
+    assert.rejects(pretrain({ workDir: path.join(dir, 'work'), outDir: path.join(dir, 'out'), ...o, log: () => {} }), (e: unknown) => e instanceof UserError && re.test(e.message));
+  await bad({ wordLayers: 1 }, /--word-layers 1 is fewer than stage 1's 2 layers.*Fix: give at least 2/);
+  await bad({ wordLayers: 4, wordSteps: 0 }, /--word-steps 0 skips that stage\. Fix/);
+  assert.ok(!fs.existsSync(path.join(dir, 'work')), 'nothing was built');
+  fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -18,7 +18,9 @@
  *    1,500 the base had begun to read the words beside a blank but the notebook models were no better; with
  *    4,000 both are (BENCHMARKS.md, "Does the ILM read the context?"). `wordInitialExamplesPerDoc` draws in
  *    examples that blank a sentence's first word, whose answer only the right side decides (off by default: an
- *    experiment, since the shipped base reads the blank's left neighbour but hardly its right one);
+ *    experiment, since the shipped base reads the blank's left neighbour but hardly its right one).
+ *    `wordLayers` first grows stage 1's model by blocks that start as the identity (src/model/grow.ts), so the
+ *    stage begins where stage 1 ended with more depth to learn in (off by default, an experiment);
  * 5. export: the last stage's best checkpoint, stored in half precision (fp16.ts), with config.json, manifest.json
  *    (data hashes, options, seed, steps of each stage, tokens, backend, versions, validation perplexity per corpus
  *    on the hierarchical held-out examples) and README.md in OUT_DIR (default data/models/base).
@@ -36,6 +38,7 @@ import {
 } from './corpus';
 
 import { BASE_MODEL_DIR } from './base';
+import { presetConfig } from '../model/config';
 import type { TrainResult } from '../train/loop';
 import type { MaskKind } from '../ilm/masks';
 export { BASE_MODEL_DIR };
@@ -89,6 +92,11 @@ export interface PretrainOptions extends CorpusOptions {
   wordInitialExamplesPerDoc?: number;
   /** Draw stage 1's hierarchical training examples (cut to the stage's length) into the word-blank stage too (default true). */
   wordMix?: boolean;
+  /**
+   * Layers of the word-blank stage's model (default 0: stage 1's). More grows stage 1's model first, the new
+   * blocks appended as the identity (src/model/grow.ts), into WORK_DIR/stage1-grown.
+   */
+  wordLayers?: number;
   /** Stop after building the corpus and the examples. */
   prepareOnly?: boolean;
   /** Skip training: export the run's best checkpoint as it is. */
@@ -128,6 +136,7 @@ export const PRETRAIN_DEFAULTS = {
   wordExamplesPerDoc: 2,
   wordInitialExamplesPerDoc: 0,
   wordMix: true,
+  wordLayers: 0,
 };
 
 /** The options that fix stage 1's weights: a stage-1 export made with the same values is reused. */
@@ -150,6 +159,12 @@ type Resolved = Required<Omit<PretrainOptions, 'log' | 'dataDir' | 'brownDir' | 
 function resolve(o: PretrainOptions): Resolved {
   if (o.contextSample !== undefined && !(o.contextSample > 0 && o.contextSample <= 1)) {
     throw new UserError(`--context-sample must be in (0, 1], got ${o.contextSample}. Fix: e.g. --context-sample 0.25 (1 trains every context target)`);
+  }
+  if (o.wordLayers !== undefined && o.wordLayers > 0) {
+    // checked before any corpus is built or stage 1 trained, which takes an hour
+    const depth = presetConfig(o.model ?? PRETRAIN_DEFAULTS.model).n_layer;
+    if (o.wordSteps === 0) throw new UserError(`--word-layers ${o.wordLayers} grows the model for the word-blank stage, but --word-steps 0 skips that stage. Fix: drop --word-layers, or give --word-steps`);
+    if (o.wordLayers < depth) throw new UserError(`--word-layers ${o.wordLayers} is fewer than stage 1's ${depth} layers (preset ${o.model ?? PRETRAIN_DEFAULTS.model}); a model is grown, never cut. Fix: give at least ${depth}, or 0 to keep stage 1's depth`);
   }
   return {
     workDir: o.workDir ?? DEFAULT_WORK_DIR,
@@ -186,6 +201,7 @@ function resolve(o: PretrainOptions): Resolved {
     wordExamplesPerDoc: o.wordExamplesPerDoc ?? PRETRAIN_DEFAULTS.wordExamplesPerDoc,
     wordInitialExamplesPerDoc: o.wordInitialExamplesPerDoc ?? PRETRAIN_DEFAULTS.wordInitialExamplesPerDoc,
     wordMix: o.wordMix ?? PRETRAIN_DEFAULTS.wordMix,
+    wordLayers: o.wordLayers ?? PRETRAIN_DEFAULTS.wordLayers,
   };
 }
 
@@ -308,7 +324,6 @@ export async function pretrain(options: PretrainOptions = {}): Promise<PretrainR
 
   const { initBackend } = require('../runtime/backend') as typeof import('../runtime/backend');
   await initBackend();
-  const { presetConfig } = require('../model/config') as typeof import('../model/config');
   const { trainExperiment } = require('../train/experiment') as typeof import('../train/experiment');
   const config = { ...presetConfig(r.model), resid_pdrop: r.dropout, embd_pdrop: r.dropout, attn_pdrop: r.dropout };
   const trainOpts = {
@@ -332,9 +347,11 @@ export async function pretrain(options: PretrainOptions = {}): Promise<PretrainR
     stage1 = await exportBase({ runDir, examplesDir, corpus, r, trainOpts, log, seconds: seconds(), trainResult: await trainStage1(), outDir: stage1Dir });
   }
 
-  // stage 2: word blanks, from stage 1's weights (its config.json carries the pretraining dropout)
+  // stage 2: word blanks, from stage 1's weights (its config.json carries the pretraining dropout), deeper
+  // when asked
+  const wordInit = r.wordLayers > 0 ? await growStage1(stage1Dir, path.join(r.workDir, 'stage1-grown'), r, log) : stage1Dir;
   const wordOpts = {
-    model: r.model, init: stage1Dir, seed: r.seed, batchSize: r.wordBatchSize, accum: 1, lr: r.wordLr, warmupSteps: r.wordWarmupSteps, schedule: 'cosine' as const,
+    model: r.model, init: wordInit, seed: r.seed, batchSize: r.wordBatchSize, accum: 1, lr: r.wordLr, warmupSteps: r.wordWarmupSteps, schedule: 'cosine' as const,
     weightDecay: r.weightDecay, clip: r.clip, seqLen: r.wordSeqLen, maxSteps: r.wordSteps, evalEverySteps: r.evalEverySteps,
     evalMaxExamples: r.evalMaxExamples, minimalSupervision: false, contextSample: r.contextSample,
   };
@@ -346,10 +363,29 @@ export async function pretrain(options: PretrainOptions = {}): Promise<PretrainR
   ];
   const trainResult = options.exportOnly ? null : await trainExperiment(wordRunDir, wordExamplesDir, { ...wordOpts, trainTag: 'train', evalTag: 'valid', alsoTrainOn, restart: options.restart, log });
   const manifest = await exportBase({
-    runDir: wordRunDir, examplesDir, corpus, r, trainOpts: { ...wordOpts, init: path.relative(projectRoot, stage1Dir) }, log, seconds: seconds(), trainResult,
+    runDir: wordRunDir, examplesDir, corpus, r, trainOpts: { ...wordOpts, init: path.relative(projectRoot, wordInit) }, log, seconds: seconds(), trainResult,
     outDir: r.outDir, stage1: stage1Summary(stage1),
   });
   return { workDir: r.workDir, outDir: r.outDir, manifest };
+}
+
+/**
+ * Stage 1's model grown to `r.wordLayers` layers, written to `outDir` (rewritten each time: the same seed gives
+ * the same bytes, so a resumed stage 2 finds the start weights it began with).
+ */
+async function growStage1(stage1Dir: string, outDir: string, r: Resolved, log: (l: string) => void): Promise<string> {
+  const { loadModel, saveModel } = require('../model/checkpoint') as typeof import('../model/checkpoint');
+  const { growDepth } = require('../model/grow') as typeof import('../model/grow');
+  const stage1 = loadModel(stage1Dir);
+  try {
+    const grown = growDepth(stage1, r.wordLayers, r.seed, `--word-layers ${r.wordLayers} (stage 1: ${stage1Dir})`);
+    await buildDirAtomic(outDir, (tmp) => saveModel(tmp, grown));
+    log(`stage 2 starts from stage 1 grown from ${stage1.config.n_layer} to ${r.wordLayers} layers (${outDir}): the new blocks begin as the identity`);
+    grown.dispose();
+  } finally {
+    stage1.dispose();
+  }
+  return outDir;
 }
 
 /** Stage 1's export in `dir` when it was made with `r`'s stage-1 options and the same training split; else null. */
@@ -502,6 +538,7 @@ export function rebuildCommand(r: Resolved): string {
   flag('word-warmup-steps', r.wordWarmupSteps, d.wordWarmupSteps);
   flag('word-examples-per-doc', r.wordExamplesPerDoc, d.wordExamplesPerDoc);
   flag('word-initial-examples-per-doc', r.wordInitialExamplesPerDoc, d.wordInitialExamplesPerDoc);
+  flag('word-layers', r.wordLayers, d.wordLayers);
   if (r.wordMix !== d.wordMix) parts.push('--no-word-mix');
   return parts.join(' ');
 }
@@ -523,7 +560,7 @@ export function baseModelReadme(m: Record<string, unknown>, command: string): st
   const parts = (m.data as { corpora: Array<{ corpus: string; pieces: { train: number; valid: number }; words: { train: number; valid: number } }> }).corpora;
   const table = (val: typeof v) => Object.entries(val).map(([k, x]) => `| ${k} | ${x.examples} | ${fmt(x.contextPerplexity)} | ${fmt(x.infillPerplexity)} | ${fmt(x.infillTextPerplexity)} |`);
   const rows = table(v);
-  const o = m.options as { contextSample: number; batchSize: number; seqLen: number; lr: number; warmupSteps: number; schedule: string; wordMaxWords: number; wordSeqLen: number; wordBatchSize: number; wordLr: number; wordWarmupSteps: number; wordMix: boolean; p: number };
+  const o = m.options as { contextSample: number; batchSize: number; seqLen: number; lr: number; warmupSteps: number; schedule: string; wordMaxWords: number; wordSeqLen: number; wordBatchSize: number; wordLr: number; wordWarmupSteps: number; wordMix: boolean; wordLayers?: number; p: number };
   const s1 = m.stage1 as { checkpoint: { step: number; tokensSeen: number }; training: { wallSecondsToCheckpoint: number | null }; validation: typeof v } | undefined;
   const minutes = (x: number | null | undefined) => (x == null ? '?' : (x / 60).toFixed(0));
   const platform = String((m.versions as { platform: string }).platform);
@@ -533,7 +570,7 @@ export function baseModelReadme(m: Record<string, unknown>, command: string): st
   const trainingLines = s1
     ? [
         `- training, stage 1 (hierarchical masks, p = ${o.p} at every level, from random weights): ${s1.checkpoint.step} optimizer steps, ${s1.checkpoint.tokensSeen.toLocaleString('en-US')} token positions (padding included), ${minutes(s1.training.wallSecondsToCheckpoint)} minutes; ${stage1Objective}`,
-        `- training, stage 2 (word blanks, from stage 1's weights: the same training documents in pieces of at most ${o.wordMaxWords} words, each example blanking one word${o.wordMix ? '; stage 1\'s hierarchical examples, cut to the same length, drawn in with them' : ''}): ` +
+        `- training, stage 2 (word blanks, from stage 1's weights${(o.wordLayers ?? 0) > 0 ? ` grown to ${o.wordLayers} layers, the new blocks appended as the identity` : ''}: the same training documents in pieces of at most ${o.wordMaxWords} words, each example blanking one word${o.wordMix ? '; stage 1\'s hierarchical examples, cut to the same length, drawn in with them' : ''}): ` +
           `${c.step} optimizer steps of ${o.wordBatchSize} x ${o.wordSeqLen}, ${c.tokensSeen.toLocaleString('en-US')} token positions, ${minutes(t.wallSecondsToCheckpoint)} minutes; the same loss, AdamW at ${o.wordLr} after ${o.wordWarmupSteps} warm-up steps, cosine decay to a tenth`,
         `- both on ${platform}, backend ${backend}`,
       ]
