@@ -29,11 +29,10 @@ export function growDepth(model: GPT2, nLayer: number, seed: number, where = 'mo
   const fresh = GPT2.create(config, seed);
   const arrays = new Map<string, Float32Array>();
   try {
-    for (const [name, v] of fresh.weights) {
+    for (const [name, drawn] of fresh.weights) {
       const kept = model.weights.get(name);
-      const values = (kept ?? v).dataSync() as Float32Array;
-      const isNewOutput = !kept && RESIDUAL_OUTPUTS.some((suffix) => name.endsWith(suffix));
-      arrays.set(name, isNewOutput ? new Float32Array(values.length) : Float32Array.from(values));
+      if (!kept && RESIDUAL_OUTPUTS.some((suffix) => name.endsWith(suffix))) arrays.set(name, new Float32Array(drawn.size));
+      else arrays.set(name, Float32Array.from((kept ?? drawn).dataSync() as Float32Array));
     }
   } finally {
     fresh.dispose();
