@@ -117,6 +117,7 @@ test('rebuildCommand: only the options that differ from the defaults', () => {
   assert.equal(rebuildCommand({ ...base, wordSteps: 1500, wordMix: false } as never), 'npx cefrlab pretrain --word-steps 1500 --no-word-mix');
   assert.equal(rebuildCommand({ ...base, wordMaxWords: 30, wordLr: 5e-4 } as never), 'npx cefrlab pretrain --word-max-words 30 --word-lr 0.0005');
   assert.equal(rebuildCommand({ ...base, wordLayers: 4 } as never), 'npx cefrlab pretrain --word-layers 4');
+  assert.equal(rebuildCommand({ ...base, wordContextSample: 0.05 } as never), 'npx cefrlab pretrain --word-context-sample 0.05');
 });
 
 test('pretrain --word-layers: stage 2 starts from stage 1 grown by identity blocks, and the export is that deep', { timeout: 10 * 60 * 1000 }, async () => {
@@ -125,7 +126,7 @@ test('pretrain --word-layers: stage 2 starts from stage 1 grown by identity bloc
   const lines: string[] = [];
   const opts = {
     workDir: path.join(dir, 'work'), outDir: out, corpora: ['cefr-sp' as const], examplesPerDoc: 1, seqLen: 64,
-    batchSize: 2, maxSteps: 1, evalEverySteps: 1, evalMaxExamples: 4, validMaxExamples: 4, wordSteps: 1, wordBatchSize: 4, wordLayers: 3,
+    batchSize: 2, maxSteps: 1, evalEverySteps: 1, evalMaxExamples: 4, validMaxExamples: 4, wordSteps: 1, wordBatchSize: 4, wordLayers: 3, wordContextSample: 0.5,
   };
   const r = await pretrain({ ...opts, log: (l) => lines.push(l) });
   assert.ok(lines.some((l) => /stage 2 starts from stage 1 grown from 2 to 3 layers/.test(l)), lines.join('\n'));
@@ -146,7 +147,13 @@ test('pretrain --word-layers: stage 2 starts from stage 1 grown by identity bloc
   const m = r.manifest as { training: { options: { init: string } }; rebuild: string };
   assert.match(m.training.options.init, /stage1-grown$/);
   assert.match(m.rebuild, /--word-layers 3\b/);
-  assert.match(fs.readFileSync(path.join(out, 'README.md'), 'utf8'), /from stage 1's weights grown to 3 layers/);
+  const readme = fs.readFileSync(path.join(out, 'README.md'), 'utf8');
+  assert.match(readme, /from stage 1's weights grown to 3 layers/);
+  // stage 2 has its own context share; stage 1 keeps the default, so its export stays current
+  assert.match(m.rebuild, /--word-context-sample 0\.5\b/);
+  assert.match(readme, /stage 2 .*the same loss with the context at 50 % of its targets/);
+  const runOptions = (d: string) => JSON.parse(fs.readFileSync(path.join(dir, 'work', d, 'manifest.json'), 'utf8')).options;
+  assert.deepEqual([runOptions('run').contextSample, runOptions('run-words').contextSample], [PRETRAIN_DEFAULTS.contextSample, 0.5]);
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -156,6 +163,7 @@ test('pretrain --word-layers: refused before any work when it cannot apply, with
     assert.rejects(pretrain({ workDir: path.join(dir, 'work'), outDir: path.join(dir, 'out'), ...o, log: () => {} }), (e: unknown) => e instanceof UserError && re.test(e.message));
   await bad({ wordLayers: 1 }, /--word-layers 1 is fewer than stage 1's 2 layers.*Fix: give at least 2/);
   await bad({ wordLayers: 4, wordSteps: 0 }, /--word-steps 0 skips that stage\. Fix/);
+  await bad({ wordContextSample: 0 }, /--word-context-sample must be in \(0, 1\], got 0\. Fix/);
   assert.ok(!fs.existsSync(path.join(dir, 'work')), 'nothing was built');
   fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -86,6 +86,11 @@ export interface PretrainOptions extends CorpusOptions {
   /** Peak learning rate of the word-blank stage (default 1e-3, cosine decay to a tenth). */
   wordLr?: number;
   wordWarmupSteps?: number;
+  /**
+   * Share of the context targets in the word-blank stage's loss (default 0.25, as stage 1). Lower makes a step
+   * cheaper (the output layer runs only at trained positions) without touching stage 1's fingerprint.
+   */
+  wordContextSample?: number;
   /** One-word examples per training piece in the word-blank stage, each a different word (default 2). */
   wordExamplesPerDoc?: number;
   /** Sentence-initial word blanks per training piece in the word-blank stage (default 0, an experiment not yet measured; the shipped base has none): answers the right side decides. */
@@ -133,6 +138,7 @@ export const PRETRAIN_DEFAULTS = {
   wordBatchSize: 64,
   wordLr: 1e-3,
   wordWarmupSteps: 20,
+  wordContextSample: 0.25,
   wordExamplesPerDoc: 2,
   wordInitialExamplesPerDoc: 0,
   wordMix: true,
@@ -157,8 +163,8 @@ type Resolved = Required<Omit<PretrainOptions, 'log' | 'dataDir' | 'brownDir' | 
 };
 
 function resolve(o: PretrainOptions): Resolved {
-  if (o.contextSample !== undefined && !(o.contextSample > 0 && o.contextSample <= 1)) {
-    throw new UserError(`--context-sample must be in (0, 1], got ${o.contextSample}. Fix: e.g. --context-sample 0.25 (1 trains every context target)`);
+  for (const [flag, x] of [['--context-sample', o.contextSample], ['--word-context-sample', o.wordContextSample]] as const) {
+    if (x !== undefined && !(x > 0 && x <= 1)) throw new UserError(`${flag} must be in (0, 1], got ${x}. Fix: e.g. ${flag} 0.25 (1 trains every context target)`);
   }
   if (o.wordLayers !== undefined && o.wordLayers > 0) {
     // checked before any corpus is built or stage 1 trained, which takes an hour
@@ -198,6 +204,7 @@ function resolve(o: PretrainOptions): Resolved {
     wordBatchSize: o.wordBatchSize ?? PRETRAIN_DEFAULTS.wordBatchSize,
     wordLr: o.wordLr ?? PRETRAIN_DEFAULTS.wordLr,
     wordWarmupSteps: o.wordWarmupSteps ?? PRETRAIN_DEFAULTS.wordWarmupSteps,
+    wordContextSample: o.wordContextSample ?? PRETRAIN_DEFAULTS.wordContextSample,
     wordExamplesPerDoc: o.wordExamplesPerDoc ?? PRETRAIN_DEFAULTS.wordExamplesPerDoc,
     wordInitialExamplesPerDoc: o.wordInitialExamplesPerDoc ?? PRETRAIN_DEFAULTS.wordInitialExamplesPerDoc,
     wordMix: o.wordMix ?? PRETRAIN_DEFAULTS.wordMix,
@@ -353,7 +360,7 @@ export async function pretrain(options: PretrainOptions = {}): Promise<PretrainR
   const wordOpts = {
     model: r.model, init: wordInit, seed: r.seed, batchSize: r.wordBatchSize, accum: 1, lr: r.wordLr, warmupSteps: r.wordWarmupSteps, schedule: 'cosine' as const,
     weightDecay: r.weightDecay, clip: r.clip, seqLen: r.wordSeqLen, maxSteps: r.wordSteps, evalEverySteps: r.evalEverySteps,
-    evalMaxExamples: r.evalMaxExamples, minimalSupervision: false, contextSample: r.contextSample,
+    evalMaxExamples: r.evalMaxExamples, minimalSupervision: false, contextSample: r.wordContextSample,
   };
   // mixed with stage 1's examples, so that answers of several blanks and tokens are not forgotten
   // and with the sentence-initial word blanks, whose answers only the right side decides
@@ -536,6 +543,7 @@ export function rebuildCommand(r: Resolved): string {
   flag('word-batch-size', r.wordBatchSize, d.wordBatchSize);
   flag('word-lr', r.wordLr, d.wordLr);
   flag('word-warmup-steps', r.wordWarmupSteps, d.wordWarmupSteps);
+  flag('word-context-sample', r.wordContextSample, d.wordContextSample);
   flag('word-examples-per-doc', r.wordExamplesPerDoc, d.wordExamplesPerDoc);
   flag('word-initial-examples-per-doc', r.wordInitialExamplesPerDoc, d.wordInitialExamplesPerDoc);
   flag('word-layers', r.wordLayers, d.wordLayers);
@@ -560,7 +568,7 @@ export function baseModelReadme(m: Record<string, unknown>, command: string): st
   const parts = (m.data as { corpora: Array<{ corpus: string; pieces: { train: number; valid: number }; words: { train: number; valid: number } }> }).corpora;
   const table = (val: typeof v) => Object.entries(val).map(([k, x]) => `| ${k} | ${x.examples} | ${fmt(x.contextPerplexity)} | ${fmt(x.infillPerplexity)} | ${fmt(x.infillTextPerplexity)} |`);
   const rows = table(v);
-  const o = m.options as { contextSample: number; batchSize: number; seqLen: number; lr: number; warmupSteps: number; schedule: string; wordMaxWords: number; wordSeqLen: number; wordBatchSize: number; wordLr: number; wordWarmupSteps: number; wordMix: boolean; wordLayers?: number; p: number };
+  const o = m.options as { contextSample: number; batchSize: number; seqLen: number; lr: number; warmupSteps: number; schedule: string; wordMaxWords: number; wordSeqLen: number; wordBatchSize: number; wordLr: number; wordWarmupSteps: number; wordMix: boolean; wordLayers?: number; wordContextSample?: number; p: number };
   const s1 = m.stage1 as { checkpoint: { step: number; tokensSeen: number }; training: { wallSecondsToCheckpoint: number | null }; validation: typeof v } | undefined;
   const minutes = (x: number | null | undefined) => (x == null ? '?' : (x / 60).toFixed(0));
   const platform = String((m.versions as { platform: string }).platform);
@@ -571,7 +579,7 @@ export function baseModelReadme(m: Record<string, unknown>, command: string): st
     ? [
         `- training, stage 1 (hierarchical masks, p = ${o.p} at every level, from random weights): ${s1.checkpoint.step} optimizer steps, ${s1.checkpoint.tokensSeen.toLocaleString('en-US')} token positions (padding included), ${minutes(s1.training.wallSecondsToCheckpoint)} minutes; ${stage1Objective}`,
         `- training, stage 2 (word blanks, from stage 1's weights${(o.wordLayers ?? 0) > 0 ? ` grown to ${o.wordLayers} layers, the new blocks appended as the identity` : ''}: the same training documents in pieces of at most ${o.wordMaxWords} words, each example blanking one word${o.wordMix ? '; stage 1\'s hierarchical examples, cut to the same length, drawn in with them' : ''}): ` +
-          `${c.step} optimizer steps of ${o.wordBatchSize} x ${o.wordSeqLen}, ${c.tokensSeen.toLocaleString('en-US')} token positions, ${minutes(t.wallSecondsToCheckpoint)} minutes; the same loss, AdamW at ${o.wordLr} after ${o.wordWarmupSteps} warm-up steps, cosine decay to a tenth`,
+          `${c.step} optimizer steps of ${o.wordBatchSize} x ${o.wordSeqLen}, ${c.tokensSeen.toLocaleString('en-US')} token positions, ${minutes(t.wallSecondsToCheckpoint)} minutes; the same loss${o.wordContextSample !== undefined && o.wordContextSample !== o.contextSample ? ` with the context at ${pctOf(o.wordContextSample)} of its targets` : ''}, AdamW at ${o.wordLr} after ${o.wordWarmupSteps} warm-up steps, cosine decay to a tenth`,
         `- both on ${platform}, backend ${backend}`,
       ]
     : [

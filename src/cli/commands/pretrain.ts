@@ -12,7 +12,7 @@ function schedule(value: string | undefined): 'constant' | 'cosine' | undefined 
 interface PretrainCli {
   workDir?: string; out?: string; seed: number; model?: string; dropout?: number; maxSteps?: number; batchSize?: number; accum?: number; lr?: number;
   warmupSteps?: number; schedule?: string; weightDecay?: number; clip?: number; contextSample?: number; seqLen?: number; examplesPerDoc?: number; p?: number; maxWords?: number;
-  validShare?: number; validMaxExamples?: number; wordSteps?: number; wordMaxWords?: number; wordSeqLen?: number; wordBatchSize?: number; wordLr?: number; wordWarmupSteps?: number; wordExamplesPerDoc?: number; wordInitialExamplesPerDoc?: number; wordLayers?: number; wordMix?: boolean; evalEverySteps?: number; evalMaxExamples?: number; corpora?: string[]; restart: boolean; prepareOnly: boolean; exportOnly: boolean;
+  validShare?: number; validMaxExamples?: number; wordSteps?: number; wordMaxWords?: number; wordSeqLen?: number; wordBatchSize?: number; wordLr?: number; wordWarmupSteps?: number; wordContextSample?: number; wordExamplesPerDoc?: number; wordInitialExamplesPerDoc?: number; wordLayers?: number; wordMix?: boolean; evalEverySteps?: number; evalMaxExamples?: number; corpora?: string[]; restart: boolean; prepareOnly: boolean; exportOnly: boolean;
 }
 
 export function registerPretrain(program: Command): void {
@@ -55,6 +55,7 @@ export function registerPretrain(program: Command): void {
     .option('--word-batch-size <n>', 'stage 2: examples per step (default 64)', wholeNumber('--word-batch-size', 1))
     .option('--word-lr <x>', 'stage 2: AdamW peak learning rate, cosine decay to a tenth (default 1e-3)', nonNegative('--word-lr'))
     .option('--word-warmup-steps <n>', 'stage 2: linear warm-up steps (default 20)', wholeNumber('--word-warmup-steps', 0))
+    .option('--word-context-sample <x>', 'stage 2: share of the context targets in the loss, in (0, 1] (default 0.25, as stage 1; lower makes a step cheaper)', nonNegative('--word-context-sample'))
     .option('--word-examples-per-doc <n>', 'stage 2: masked examples per training piece (default 2)', wholeNumber('--word-examples-per-doc', 1))
     .option('--word-initial-examples-per-doc <n>', 'stage 2: examples per training piece that blank the first word of a sentence, whose answer the right side decides (default 0: none)', wholeNumber('--word-initial-examples-per-doc', 0))
     .option('--word-layers <n>', 'stage 2: grow stage 1\'s model to n layers first, the new blocks appended as the identity (default 0: stage 1\'s depth)', wholeNumber('--word-layers', 0))
@@ -71,7 +72,7 @@ export function registerPretrain(program: Command): void {
         workDir: o.workDir, outDir: o.out, seed: o.seed, model: o.model, dropout: o.dropout, maxSteps: o.maxSteps, batchSize: o.batchSize, accum: o.accum,
         lr: o.lr, warmupSteps: o.warmupSteps, schedule: schedule(o.schedule), weightDecay: o.weightDecay, clip: o.clip, contextSample: o.contextSample, seqLen: o.seqLen, examplesPerDoc: o.examplesPerDoc,
         p: o.p, maxWords: o.maxWords, validShare: o.validShare, validMaxExamples: o.validMaxExamples, evalEverySteps: o.evalEverySteps, evalMaxExamples: o.evalMaxExamples,
-        wordSteps: o.wordSteps, wordMaxWords: o.wordMaxWords, wordSeqLen: o.wordSeqLen, wordBatchSize: o.wordBatchSize, wordLr: o.wordLr, wordWarmupSteps: o.wordWarmupSteps, wordExamplesPerDoc: o.wordExamplesPerDoc, wordInitialExamplesPerDoc: o.wordInitialExamplesPerDoc, wordLayers: o.wordLayers, wordMix: o.wordMix,
+        wordSteps: o.wordSteps, wordMaxWords: o.wordMaxWords, wordSeqLen: o.wordSeqLen, wordBatchSize: o.wordBatchSize, wordLr: o.wordLr, wordWarmupSteps: o.wordWarmupSteps, wordContextSample: o.wordContextSample, wordExamplesPerDoc: o.wordExamplesPerDoc, wordInitialExamplesPerDoc: o.wordInitialExamplesPerDoc, wordLayers: o.wordLayers, wordMix: o.wordMix,
         corpora, restart: o.restart, prepareOnly: o.prepareOnly, exportOnly: o.exportOnly,
       });
     });
