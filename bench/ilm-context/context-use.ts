@@ -15,6 +15,7 @@
  *    neighbours. Prints both, per evaluation, so learning curves of presets and starts can be compared.
  *
  *   node --import tsx bench/ilm-context/context-use.ts probe data/models/base [--texts 40] [--data DIR --split test]
+ *   (the default data, notebook 03's splits, is prepared first when missing)
  *   node --import tsx bench/ilm-context/context-use.ts copy [--init data/models/base] [--steps 800] [--model tiny] [--batch 32] [--lr 1e-3]
  */
 import * as fs from 'node:fs';
@@ -28,6 +29,7 @@ import { buildExamples } from '../../src/ilm/examples';
 import { trainExperiment } from '../../src/train/experiment';
 import { Rng } from '../../src/runtime/rng';
 import { readMinimalPairs, scoreMinimalPairs } from '../../src/pretrain/minimal-pairs';
+import { prepare } from '../../src/corpus/prepare';
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -101,7 +103,11 @@ async function main(): Promise<void> {
   await initBackend();
   const mode = process.argv[2];
   if (mode === 'probe' && process.argv[3]) {
-    await probe(process.argv[3], Number(arg('texts', '40')), arg('data', path.join('experiments', '03-training', 'data', 'all')), arg('split', 'test'));
+    const notebookData = path.join('experiments', '03-training', 'data', 'all');
+    const dataDir = arg('data', notebookData);
+    // notebook 03's splits, written the same way (seed 0) when the notebook has not run on this machine
+    if (dataDir === notebookData && !fs.existsSync(path.join(dataDir, 'test.txt'))) await prepare({ out: dataDir, seed: 0, showProgress: false });
+    await probe(process.argv[3], Number(arg('texts', '40')), dataDir, arg('split', 'test'));
   }
   else if (mode === 'copy') await copyTask(process.argv.includes('--init') ? arg('init', '') : undefined, Number(arg('steps', '800')), arg('model', 'tiny'), Number(arg('batch', '32')), Number(arg('lr', '1e-3')));
   else {
