@@ -19,7 +19,7 @@ test('pretrain: a two-step run on CEFR-SP exports a loadable float16 base with i
   const lines: string[] = [];
   const r = await pretrain({
     workDir: path.join(dir, 'work'), outDir: out, corpora: ['cefr-sp'], examplesPerDoc: 1, seqLen: 64,
-    batchSize: 2, maxSteps: 2, evalEverySteps: 2, evalMaxExamples: 4, validMaxExamples: 4, wordSteps: 2, wordBatchSize: 4, wordInitialExamplesPerDoc: 1, log: (l) => lines.push(l),
+    batchSize: 2, maxSteps: 2, evalEverySteps: 2, evalMaxExamples: 4, validMaxExamples: 4, wordSteps: 2, wordBatchSize: 4, wordInitialExamplesPerDoc: 1, longSteps: 0, log: (l) => lines.push(l),
   });
   assert.equal(r.outDir, out);
   for (const f of ['config.json', 'model.safetensors', 'manifest.json', 'README.md']) assert.ok(fs.existsSync(path.join(out, f)), f);
@@ -89,7 +89,7 @@ test('pretrain: a two-step run on CEFR-SP exports a loadable float16 base with i
   const again: string[] = [];
   await pretrain({
     workDir: path.join(dir, 'work'), outDir: out, corpora: ['cefr-sp'], examplesPerDoc: 1, seqLen: 64,
-    batchSize: 2, maxSteps: 2, evalEverySteps: 2, evalMaxExamples: 4, validMaxExamples: 4, wordSteps: 2, wordBatchSize: 4, wordInitialExamplesPerDoc: 1, log: (l) => again.push(l),
+    batchSize: 2, maxSteps: 2, evalEverySteps: 2, evalMaxExamples: 4, validMaxExamples: 4, wordSteps: 2, wordBatchSize: 4, wordInitialExamplesPerDoc: 1, longSteps: 0, log: (l) => again.push(l),
   });
   assert.ok(again.some((l) => /^stage 1: up to date/.test(l)), again.join('\n'));
   assert.ok(!again.some((l) => /^train \d/.test(l)));
@@ -98,7 +98,7 @@ test('pretrain: a two-step run on CEFR-SP exports a loadable float16 base with i
   const before = fs.readFileSync(path.join(out, 'model.safetensors'));
   await pretrain({
     workDir: path.join(dir, 'work'), outDir: out, corpora: ['cefr-sp'], examplesPerDoc: 1, seqLen: 64,
-    batchSize: 2, maxSteps: 2, evalEverySteps: 2, evalMaxExamples: 4, validMaxExamples: 4, wordSteps: 2, wordBatchSize: 4, wordInitialExamplesPerDoc: 1, exportOnly: true, log: () => {},
+    batchSize: 2, maxSteps: 2, evalEverySteps: 2, evalMaxExamples: 4, validMaxExamples: 4, wordSteps: 2, wordBatchSize: 4, wordInitialExamplesPerDoc: 1, longSteps: 0, exportOnly: true, log: () => {},
   });
   assert.deepEqual(fs.readFileSync(path.join(out, 'model.safetensors')), before);
   const exported = JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8'));
@@ -118,6 +118,9 @@ test('rebuildCommand: only the options that differ from the defaults', () => {
   assert.equal(rebuildCommand({ ...base, wordMaxWords: 30, wordLr: 5e-4 } as never), 'npx cefrlab pretrain --word-max-words 30 --word-lr 0.0005');
   assert.equal(rebuildCommand({ ...base, wordLayers: 4 } as never), 'npx cefrlab pretrain --word-layers 4');
   assert.equal(rebuildCommand({ ...base, wordContextSample: 0.05 } as never), 'npx cefrlab pretrain --word-context-sample 0.05');
+  // stage 3's settings appear only with stage 3
+  assert.equal(rebuildCommand({ ...base, longSteps: 0, longLr: 1e-4 } as never), 'npx cefrlab pretrain --long-steps 0');
+  assert.equal(rebuildCommand({ ...base, longSteps: 500, longLr: 1e-4 } as never), 'npx cefrlab pretrain --long-steps 500 --long-lr 0.0001');
 });
 
 test('pretrain --word-layers: stage 2 starts from stage 1 grown by identity blocks, and the export is that deep', { timeout: 10 * 60 * 1000 }, async () => {
@@ -126,7 +129,7 @@ test('pretrain --word-layers: stage 2 starts from stage 1 grown by identity bloc
   const lines: string[] = [];
   const opts = {
     workDir: path.join(dir, 'work'), outDir: out, corpora: ['cefr-sp' as const], examplesPerDoc: 1, seqLen: 64,
-    batchSize: 2, maxSteps: 1, evalEverySteps: 1, evalMaxExamples: 4, validMaxExamples: 4, wordSteps: 1, wordBatchSize: 4, wordLayers: 3, wordContextSample: 0.5,
+    batchSize: 2, maxSteps: 1, evalEverySteps: 1, evalMaxExamples: 4, validMaxExamples: 4, wordSteps: 1, wordBatchSize: 4, wordLayers: 3, wordContextSample: 0.5, longSteps: 0,
   };
   const r = await pretrain({ ...opts, log: (l) => lines.push(l) });
   assert.ok(lines.some((l) => /stage 2 starts from stage 1 grown from 2 to 3 layers/.test(l)), lines.join('\n'));
@@ -157,6 +160,45 @@ test('pretrain --word-layers: stage 2 starts from stage 1 grown by identity bloc
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
+test('pretrain --long-steps: a third stage in longer pieces from stage 2\'s export, which a rerun reuses without stage 1', { timeout: 10 * 60 * 1000 }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pt-long-'));
+  const out = path.join(dir, 'base');
+  const opts = {
+    workDir: path.join(dir, 'work'), outDir: out, corpora: ['cefr-sp' as const], examplesPerDoc: 1, seqLen: 96,
+    batchSize: 2, maxSteps: 1, evalEverySteps: 1, evalMaxExamples: 4, validMaxExamples: 4, wordSteps: 1, wordBatchSize: 4,
+    longSteps: 2, longMaxWords: 60, longSeqLen: 96, longBatchSize: 3, longContextSample: 0.5,
+  };
+  const r = await pretrain({ ...opts, log: () => {} });
+  const work = (...p: string[]) => path.join(dir, 'work', ...p);
+  const runManifest = (d: string) => JSON.parse(fs.readFileSync(work(d, 'manifest.json'), 'utf8'));
+  // stage 3 trained from stage 2's export on its own pieces and examples, with its own settings
+  assert.ok(fs.existsSync(work('stage2', 'model.safetensors')));
+  const long = runManifest('run-long');
+  assert.equal(long.options.init, '../stage2', 'the run records its start relative to its folder');
+  assert.deepEqual([long.options.batchSize, long.options.seqLen, long.options.contextSample, long.options.maxSteps], [3, 96, 0.5, 2]);
+  const pieces = fs.readFileSync(work('corpus-long', 'train.txt'), 'utf8').split('\n\n\n');
+  const shortPieces = fs.readFileSync(work('corpus-words', 'train.txt'), 'utf8').split('\n\n\n');
+  assert.ok(pieces.length > 1 && pieces.length <= shortPieces.length, 'pieces of at most 60 words: no more of them than of 40');
+  const words = JSON.parse(fs.readFileSync(work('examples-long', 'train', 'manifest.json'), 'utf8')).summary;
+  assert.deepEqual(words.spansByType, { document: 0, paragraph: 0, sentence: 0, ngram: 0, word: words.examples });
+  // the export records all three stages, and its README and rebuild command say so
+  const m = r.manifest as { checkpoint: { step: number }; stage1: { checkpoint: { step: number } }; stage2: { checkpoint: { step: number } }; rebuild: string };
+  assert.deepEqual([m.stage1.checkpoint.step, m.stage2.checkpoint.step, m.checkpoint.step], [1, 1, 2]);
+  assert.match(m.rebuild, /--word-steps 1\b.*--long-steps 2 --long-max-words 60 --long-seq-len 96 --long-batch-size 3 --long-context-sample 0\.5$/);
+  const readme = fs.readFileSync(path.join(out, 'README.md'), 'utf8');
+  assert.match(readme, /stage 2 \(word blanks.*: 1 optimizer steps of 4 x 64/);
+  assert.match(readme, /stage 3 \(word blanks in longer pieces.*at most 60 words.*: 2 optimizer steps of 3 x 96.*context at 50 % of its targets/);
+  assert.match(readme, /After stage 2, on the same examples/);
+  // a rerun needs neither stage 1 nor stage 2 again: stage 2's export is current, and stage 1's is not even read
+  fs.rmSync(work('stage1'), { recursive: true });
+  const again: string[] = [];
+  await pretrain({ ...opts, log: (l) => again.push(l) });
+  assert.ok(again.some((l) => /^stage 2: up to date/.test(l)), again.join('\n'));
+  assert.ok(!again.some((l) => /^train \d/.test(l) || /^stage 1/.test(l)), again.join('\n'));
+  assert.ok(!fs.existsSync(work('stage1')));
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
 test('pretrain --word-layers: refused before any work when it cannot apply, with the fix', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pt-grow-bad-'));
   const bad = (o: Parameters<typeof pretrain>[0], re: RegExp) =>
@@ -164,6 +206,7 @@ test('pretrain --word-layers: refused before any work when it cannot apply, with
   await bad({ wordLayers: 1 }, /--word-layers 1 is fewer than stage 1's 2 layers.*Fix: give at least 2/);
   await bad({ wordLayers: 4, wordSteps: 0 }, /--word-steps 0 skips that stage\. Fix/);
   await bad({ wordContextSample: 0 }, /--word-context-sample must be in \(0, 1\], got 0\. Fix/);
+  await bad({ longSteps: 100, wordSteps: 0 }, /--long-steps 100 continues stage 2, but --word-steps 0 skips it\. Fix/);
   assert.ok(!fs.existsSync(path.join(dir, 'work')), 'nothing was built');
   fs.rmSync(dir, { recursive: true, force: true });
 });

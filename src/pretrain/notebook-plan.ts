@@ -22,7 +22,7 @@ export interface FineTunePlan extends NotebookPlan {
 
 /**
  * Sequence length 256 (the reference's and the base model's). Batch 4 without accumulation; a constant
- * fine-tuning rate of 1e-4, the rate the base's last stage ended at, with a short warm-up. 3e-4 undid much of
+ * fine-tuning rate of 1e-4, the rate the base's second stage ended at (its third ends at 5e-5), with a short warm-up. 3e-4 undid much of
  * what the base had learnt about blanks (notebook 05: ILM 1,258 against 691 with 1e-4, dropout 0.1 in both;
  * BENCHMARKS.md).
  */

@@ -1,6 +1,6 @@
 /**
  * `pretrain`: the base ILM that every notebook model starts from (as the guide fine-tunes each model from
- * GPT-2, which cannot be downloaded here). Three stages, each resumable:
+ * GPT-2, which cannot be downloaded here). Each step is resumable:
  *
  * 1. corpus: the embedded English that is not the learner test corpus (corpus.ts) as split files in
  *    WORK_DIR/corpus: train.txt (all corpora, interleaved), valid.txt and valid-<corpus>.txt;
@@ -21,7 +21,12 @@
  *    experiment, since the shipped base reads the blank's left neighbour but hardly its right one).
  *    `wordLayers` first grows stage 1's model by blocks that start as the identity (src/model/grow.ts), so the
  *    stage begins where stage 1 ended with more depth to learn in (off by default, an experiment);
- * 5. export: the last stage's best checkpoint, stored in half precision (fp16.ts), with config.json, manifest.json
+ * 5. word blanks in longer pieces (`longSteps`, WORK_DIR/corpus-long, examples-long, run-long): stage 2's
+ *    examples end by position 64, so what it teaches about a blank's neighbours holds in short texts only; this
+ *    stage continues from stage 2's export (WORK_DIR/stage2, reused while it matches, stage 1 then unneeded) on
+ *    pieces up to `longMaxWords` words, at a twentieth of the context targets so that a step costs about what a
+ *    stage-2 step does;
+ * 6. export: the last stage's best checkpoint, stored in half precision (fp16.ts), with config.json, manifest.json
  *    (data hashes, options, seed, steps of each stage, tokens, backend, versions, validation perplexity per corpus
  *    on the hierarchical held-out examples) and README.md in OUT_DIR (default data/models/base).
  */
@@ -38,10 +43,11 @@ import {
 } from './corpus';
 
 import { BASE_MODEL_DIR } from './base';
+import { baseModelReadme, fmt } from './readme';
 import { presetConfig } from '../model/config';
 import type { TrainResult } from '../train/loop';
 import type { MaskKind } from '../ilm/masks';
-export { BASE_MODEL_DIR };
+export { BASE_MODEL_DIR, baseModelReadme };
 export const DEFAULT_WORK_DIR = path.join(experimentsDir, 'pretrain-base');
 
 export interface PretrainOptions extends CorpusOptions {
@@ -102,6 +108,20 @@ export interface PretrainOptions extends CorpusOptions {
    * blocks appended as the identity (src/model/grow.ts), into WORK_DIR/stage1-grown.
    */
   wordLayers?: number;
+  /**
+   * Optimizer steps of a third stage (default 10000, the shipped base; 0: none): one-word blanks again, from stage 2's weights, in longer
+   * pieces (`longMaxWords` words, `longSeqLen` tokens), so that reading a blank's neighbours is learnt at the
+   * positions of whole learner texts too, not only in the first 64. Stage 2's export then goes to
+   * WORK_DIR/stage2, which a rerun reuses while its options and data match.
+   */
+  longSteps?: number;
+  longMaxWords?: number;
+  longSeqLen?: number;
+  longBatchSize?: number;
+  longLr?: number;
+  longWarmupSteps?: number;
+  longContextSample?: number;
+  longExamplesPerDoc?: number;
   /** Stop after building the corpus and the examples. */
   prepareOnly?: boolean;
   /** Skip training: export the run's best checkpoint as it is. */
@@ -143,12 +163,32 @@ export const PRETRAIN_DEFAULTS = {
   wordInitialExamplesPerDoc: 0,
   wordMix: true,
   wordLayers: 0,
+  // stage 3, from stage 2's weights: one blanked word per example again, in pieces up to 90 words (learner texts
+  // of notebook 05 are about 60), 32 x 128 a step, a twentieth of the context targets (a step costs about what
+  // a stage-2 step does; BENCHMARKS.md, "Word blanks at the positions of whole texts")
+  longSteps: 10000,
+  longMaxWords: 90,
+  longSeqLen: 128,
+  longBatchSize: 32,
+  longLr: 5e-4,
+  longWarmupSteps: 50,
+  longContextSample: 0.05,
+  longExamplesPerDoc: 6,
 };
 
 /** The options that fix stage 1's weights: a stage-1 export made with the same values is reused. */
 const STAGE1_KEYS = [
   'seed', 'validShare', 'maxWords', 'sentencesPerDoc', 'corpora', 'examplesPerDoc', 'seqLen', 'p', 'model', 'dropout', 'batchSize', 'accum', 'lr',
   'warmupSteps', 'schedule', 'weightDecay', 'clip', 'contextSample', 'maxSteps', 'evalEverySteps', 'evalMaxExamples',
+] as const;
+
+/**
+ * And the options that fix stage 2's weights on top of them. Manifests written before an option existed lack
+ * it; each was added with the default that keeps the earlier behaviour, so a missing one counts as the default.
+ */
+const STAGE2_KEYS = [
+  ...STAGE1_KEYS, 'wordSteps', 'wordMaxWords', 'wordSeqLen', 'wordBatchSize', 'wordLr', 'wordWarmupSteps', 'wordContextSample',
+  'wordExamplesPerDoc', 'wordInitialExamplesPerDoc', 'wordMix', 'wordLayers',
 ] as const;
 
 export interface PretrainResult {
@@ -163,7 +203,7 @@ type Resolved = Required<Omit<PretrainOptions, 'log' | 'dataDir' | 'brownDir' | 
 };
 
 function resolve(o: PretrainOptions): Resolved {
-  for (const [flag, x] of [['--context-sample', o.contextSample], ['--word-context-sample', o.wordContextSample]] as const) {
+  for (const [flag, x] of [['--context-sample', o.contextSample], ['--word-context-sample', o.wordContextSample], ['--long-context-sample', o.longContextSample]] as const) {
     if (x !== undefined && !(x > 0 && x <= 1)) throw new UserError(`${flag} must be in (0, 1], got ${x}. Fix: e.g. ${flag} 0.25 (1 trains every context target)`);
   }
   if (o.wordLayers !== undefined && o.wordLayers > 0) {
@@ -171,6 +211,9 @@ function resolve(o: PretrainOptions): Resolved {
     const depth = presetConfig(o.model ?? PRETRAIN_DEFAULTS.model).n_layer;
     if (o.wordSteps === 0) throw new UserError(`--word-layers ${o.wordLayers} grows the model for the word-blank stage, but --word-steps 0 skips that stage. Fix: drop --word-layers, or give --word-steps`);
     if (o.wordLayers < depth) throw new UserError(`--word-layers ${o.wordLayers} is fewer than stage 1's ${depth} layers (preset ${o.model ?? PRETRAIN_DEFAULTS.model}); a model is grown, never cut. Fix: give at least ${depth}, or 0 to keep stage 1's depth`);
+  }
+  if ((o.longSteps ?? 0) > 0 && o.wordSteps === 0) {
+    throw new UserError(`--long-steps ${o.longSteps} continues stage 2, but --word-steps 0 skips it. Fix: drop --long-steps, or give --word-steps`);
   }
   return {
     workDir: o.workDir ?? DEFAULT_WORK_DIR,
@@ -209,6 +252,14 @@ function resolve(o: PretrainOptions): Resolved {
     wordInitialExamplesPerDoc: o.wordInitialExamplesPerDoc ?? PRETRAIN_DEFAULTS.wordInitialExamplesPerDoc,
     wordMix: o.wordMix ?? PRETRAIN_DEFAULTS.wordMix,
     wordLayers: o.wordLayers ?? PRETRAIN_DEFAULTS.wordLayers,
+    longSteps: o.longSteps ?? PRETRAIN_DEFAULTS.longSteps,
+    longMaxWords: o.longMaxWords ?? PRETRAIN_DEFAULTS.longMaxWords,
+    longSeqLen: o.longSeqLen ?? PRETRAIN_DEFAULTS.longSeqLen,
+    longBatchSize: o.longBatchSize ?? PRETRAIN_DEFAULTS.longBatchSize,
+    longLr: o.longLr ?? PRETRAIN_DEFAULTS.longLr,
+    longWarmupSteps: o.longWarmupSteps ?? PRETRAIN_DEFAULTS.longWarmupSteps,
+    longContextSample: o.longContextSample ?? PRETRAIN_DEFAULTS.longContextSample,
+    longExamplesPerDoc: o.longExamplesPerDoc ?? PRETRAIN_DEFAULTS.longExamplesPerDoc,
   };
 }
 
@@ -269,12 +320,45 @@ function hierarchicalStores(corpus: CorpusFiles, r: Resolved): StoreJob[] {
   }));
 }
 
-/** The word-blank stage's stores: one blanked word per example (train and valid), and the sentence-initial words (train-initial). */
-function wordStores(r: Resolved): StoreJob[] {
-  const word = (examplesPerDoc: number) => ({ mask: 'word' as const, p: r.p, seqLen: r.wordSeqLen, seed: r.seed, examplesPerDoc, skipIncomplete: true });
-  const jobs: StoreJob[] = [{ split: 'train', name: 'train', options: word(r.wordExamplesPerDoc) }, { split: 'valid', name: 'valid', options: word(1) }];
-  if (r.wordInitialExamplesPerDoc > 0) {
-    jobs.push({ split: 'train', name: 'train-initial', options: { ...word(r.wordInitialExamplesPerDoc), mask: 'initial-word' } });
+/** A word-blank stage (2, or 3 in longer pieces): its folders and settings. */
+interface WordStage {
+  name: string;
+  corpusDir: string;
+  examplesDir: string;
+  runDir: string;
+  steps: number;
+  maxWords: number;
+  seqLen: number;
+  batchSize: number;
+  lr: number;
+  warmupSteps: number;
+  contextSample: number;
+  examplesPerDoc: number;
+  initialExamplesPerDoc: number;
+}
+
+function wordStage(r: Resolved): WordStage {
+  return {
+    name: 'stage 2', corpusDir: path.join(r.workDir, 'corpus-words'), examplesDir: path.join(r.workDir, 'examples-words'), runDir: path.join(r.workDir, 'run-words'),
+    steps: r.wordSteps, maxWords: r.wordMaxWords, seqLen: r.wordSeqLen, batchSize: r.wordBatchSize, lr: r.wordLr, warmupSteps: r.wordWarmupSteps,
+    contextSample: r.wordContextSample, examplesPerDoc: r.wordExamplesPerDoc, initialExamplesPerDoc: r.wordInitialExamplesPerDoc,
+  };
+}
+
+function longStage(r: Resolved): WordStage {
+  return {
+    name: 'stage 3', corpusDir: path.join(r.workDir, 'corpus-long'), examplesDir: path.join(r.workDir, 'examples-long'), runDir: path.join(r.workDir, 'run-long'),
+    steps: r.longSteps, maxWords: r.longMaxWords, seqLen: r.longSeqLen, batchSize: r.longBatchSize, lr: r.longLr, warmupSteps: r.longWarmupSteps,
+    contextSample: r.longContextSample, examplesPerDoc: r.longExamplesPerDoc, initialExamplesPerDoc: 0,
+  };
+}
+
+/** A word-blank stage's stores: one blanked word per example (train and valid), and the sentence-initial words (train-initial). */
+function wordStores(stage: WordStage, r: Resolved): StoreJob[] {
+  const word = (examplesPerDoc: number) => ({ mask: 'word' as const, p: r.p, seqLen: stage.seqLen, seed: r.seed, examplesPerDoc, skipIncomplete: true });
+  const jobs: StoreJob[] = [{ split: 'train', name: 'train', options: word(stage.examplesPerDoc) }, { split: 'valid', name: 'valid', options: word(1) }];
+  if (stage.initialExamplesPerDoc > 0) {
+    jobs.push({ split: 'train', name: 'train-initial', options: { ...word(stage.initialExamplesPerDoc), mask: 'initial-word' } });
   }
   return jobs;
 }
@@ -313,9 +397,9 @@ export async function pretrain(options: PretrainOptions = {}): Promise<PretrainR
   const examplesDir = path.join(r.workDir, 'examples');
   const runDir = path.join(r.workDir, 'run');
   const stage1Dir = path.join(r.workDir, 'stage1');
-  const wordCorpusDir = path.join(r.workDir, 'corpus-words');
-  const wordExamplesDir = path.join(r.workDir, 'examples-words');
-  const wordRunDir = path.join(r.workDir, 'run-words');
+  const stage2Dir = path.join(r.workDir, 'stage2');
+  const word = wordStage(r);
+  const stages = [word, ...(r.longSteps > 0 ? [longStage(r)] : [])];
 
   const corpus = await writePretrainCorpus(corpusDir, { ...options, seed: r.seed, validShare: r.validShare, maxWords: r.maxWords, sentencesPerDoc: r.sentencesPerDoc, corpora: r.corpora });
   for (const p of corpus.parts) {
@@ -323,9 +407,11 @@ export async function pretrain(options: PretrainOptions = {}): Promise<PretrainR
   }
   await writeExamples(corpus, examplesDir, hierarchicalStores(corpus, r), log);
   if (r.wordSteps > 0) {
-    // the same documents held out (the choice is per source document), cut into shorter pieces
-    const wordCorpus = await writePretrainCorpus(wordCorpusDir, { ...options, seed: r.seed, validShare: r.validShare, maxWords: r.wordMaxWords, sentencesPerDoc: r.wordSentencesPerDoc, corpora: r.corpora });
-    await writeExamples(wordCorpus, wordExamplesDir, wordStores(r), log);
+    for (const stage of stages) {
+      // the same documents held out (the choice is per source document), cut into shorter pieces
+      const wordCorpus = await writePretrainCorpus(stage.corpusDir, { ...options, seed: r.seed, validShare: r.validShare, maxWords: stage.maxWords, sentencesPerDoc: r.wordSentencesPerDoc, corpora: r.corpora });
+      await writeExamples(wordCorpus, stage.examplesDir, wordStores(stage, r), log);
+    }
   }
   if (options.prepareOnly) return { workDir: r.workDir, outDir: null, manifest: null };
 
@@ -347,31 +433,49 @@ export async function pretrain(options: PretrainOptions = {}): Promise<PretrainR
     return { workDir: r.workDir, outDir: r.outDir, manifest };
   }
 
-  // stage 1, reused while its export matches these options and data
-  let stage1 = currentStage1(stage1Dir, r, corpus);
-  if (stage1) log(`stage 1: up to date (${stage1Dir}, step ${(stage1.checkpoint as { step: number }).step})`);
+  // a word-blank stage from `init`: its one-word examples, mixed with stage 1's examples so that answers of several
+  // blanks and tokens are not forgotten, and with the sentence-initial word blanks (answers the right side decides)
+  const trainWordStage = async (stage: WordStage, init: string) => {
+    const opts = {
+      model: r.model, init, seed: r.seed, batchSize: stage.batchSize, accum: 1, lr: stage.lr, warmupSteps: stage.warmupSteps, schedule: 'cosine' as const,
+      weightDecay: r.weightDecay, clip: r.clip, seqLen: stage.seqLen, maxSteps: stage.steps, evalEverySteps: r.evalEverySteps,
+      evalMaxExamples: r.evalMaxExamples, minimalSupervision: false, contextSample: stage.contextSample,
+    };
+    const alsoTrainOn = [
+      ...(stage.initialExamplesPerDoc > 0 ? [{ examplesDir: stage.examplesDir, tag: 'train-initial' }] : []),
+      ...(r.wordMix ? [{ examplesDir, tag: 'train' }] : []),
+    ];
+    const trainResult = options.exportOnly ? null : await trainExperiment(stage.runDir, stage.examplesDir, { ...opts, trainTag: 'train', evalTag: 'valid', alsoTrainOn, restart: options.restart, log });
+    return { trainOpts: { ...opts, init: path.relative(projectRoot, init) }, trainResult };
+  };
+
+  // with a third stage, stage 2's export is reused while it matches (stage 1 is then not needed at all)
+  let stage2 = r.longSteps > 0 ? currentExport(stage2Dir, STAGE2_KEYS, r, corpus) : null;
+  if (stage2) log(`stage 2: up to date (${stage2Dir}, step ${(stage2.checkpoint as { step: number }).step})`);
   else {
-    stage1 = await exportBase({ runDir, examplesDir, corpus, r, trainOpts, log, seconds: seconds(), trainResult: await trainStage1(), outDir: stage1Dir });
+    // stage 1, reused while its export matches these options and data
+    let stage1 = currentExport(stage1Dir, STAGE1_KEYS, r, corpus);
+    if (stage1) log(`stage 1: up to date (${stage1Dir}, step ${(stage1.checkpoint as { step: number }).step})`);
+    else {
+      stage1 = await exportBase({ runDir, examplesDir, corpus, r, trainOpts, log, seconds: seconds(), trainResult: await trainStage1(), outDir: stage1Dir });
+    }
+    // stage 2: word blanks, from stage 1's weights (its config.json carries the pretraining dropout), deeper
+    // when asked
+    const wordInit = r.wordLayers > 0 ? await growStage1(stage1Dir, path.join(r.workDir, 'stage1-grown'), r, log) : stage1Dir;
+    const trained = await trainWordStage(word, wordInit);
+    const manifest = await exportBase({
+      runDir: word.runDir, examplesDir, corpus, r: { ...r, longSteps: 0 }, ...trained, log, seconds: seconds(),
+      outDir: r.longSteps > 0 ? stage2Dir : r.outDir, stage1: stageSummary(stage1),
+    });
+    if (r.longSteps === 0) return { workDir: r.workDir, outDir: r.outDir, manifest };
+    stage2 = manifest;
   }
 
-  // stage 2: word blanks, from stage 1's weights (its config.json carries the pretraining dropout), deeper
-  // when asked
-  const wordInit = r.wordLayers > 0 ? await growStage1(stage1Dir, path.join(r.workDir, 'stage1-grown'), r, log) : stage1Dir;
-  const wordOpts = {
-    model: r.model, init: wordInit, seed: r.seed, batchSize: r.wordBatchSize, accum: 1, lr: r.wordLr, warmupSteps: r.wordWarmupSteps, schedule: 'cosine' as const,
-    weightDecay: r.weightDecay, clip: r.clip, seqLen: r.wordSeqLen, maxSteps: r.wordSteps, evalEverySteps: r.evalEverySteps,
-    evalMaxExamples: r.evalMaxExamples, minimalSupervision: false, contextSample: r.wordContextSample,
-  };
-  // mixed with stage 1's examples, so that answers of several blanks and tokens are not forgotten
-  // and with the sentence-initial word blanks, whose answers only the right side decides
-  const alsoTrainOn = [
-    ...(r.wordInitialExamplesPerDoc > 0 ? [{ examplesDir: wordExamplesDir, tag: 'train-initial' }] : []),
-    ...(r.wordMix ? [{ examplesDir, tag: 'train' }] : []),
-  ];
-  const trainResult = options.exportOnly ? null : await trainExperiment(wordRunDir, wordExamplesDir, { ...wordOpts, trainTag: 'train', evalTag: 'valid', alsoTrainOn, restart: options.restart, log });
+  // stage 3: word blanks in longer pieces, from stage 2's weights
+  const trained = await trainWordStage(stages[1], stage2Dir);
   const manifest = await exportBase({
-    runDir: wordRunDir, examplesDir, corpus, r, trainOpts: { ...wordOpts, init: path.relative(projectRoot, wordInit) }, log, seconds: seconds(), trainResult,
-    outDir: r.outDir, stage1: stage1Summary(stage1),
+    runDir: stages[1].runDir, examplesDir, corpus, r, ...trained, log, seconds: seconds(),
+    outDir: r.outDir, stage1: stage2.stage1 as Record<string, unknown>, stage2: stageSummary(stage2),
   });
   return { workDir: r.workDir, outDir: r.outDir, manifest };
 }
@@ -395,13 +499,17 @@ async function growStage1(stage1Dir: string, outDir: string, r: Resolved, log: (
   return outDir;
 }
 
-/** Stage 1's export in `dir` when it was made with `r`'s stage-1 options and the same training split; else null. */
-export function currentStage1(dir: string, r: Resolved, corpus: CorpusFiles): Record<string, unknown> | null {
+/**
+ * A stage's export in `dir` (stage 1's or stage 2's) when it was made with `r`'s values of `keys` and the same
+ * training split of the corpus; else null. An option the manifest lacks counts as its default (STAGE2_KEYS).
+ */
+function currentExport(dir: string, keys: readonly (keyof Resolved)[], r: Resolved, corpus: CorpusFiles): Record<string, unknown> | null {
   const file = path.join(dir, 'manifest.json');
   if (!fs.existsSync(file) || !fs.existsSync(path.join(dir, 'model.safetensors'))) return null;
   try {
     const m = JSON.parse(fs.readFileSync(file, 'utf8')) as { options?: Record<string, unknown>; data?: { splitFiles?: Array<{ split: string; sha256: string }> } };
-    const same = STAGE1_KEYS.every((k) => JSON.stringify(m.options?.[k]) === JSON.stringify(r[k]));
+    const recorded = (k: keyof Resolved) => m.options?.[k] ?? (PRETRAIN_DEFAULTS as Record<string, unknown>)[k];
+    const same = keys.every((k) => JSON.stringify(recorded(k)) === JSON.stringify(r[k]));
     const train = (files?: Array<{ split: string; sha256: string }>) => files?.find((f) => f.split === 'train')?.sha256;
     return same && train(m.data?.splitFiles) === train(corpus.files) ? (m as Record<string, unknown>) : null;
   } catch {
@@ -409,8 +517,8 @@ export function currentStage1(dir: string, r: Resolved, corpus: CorpusFiles): Re
   }
 }
 
-/** What the final manifest keeps of stage 1's. */
-function stage1Summary(m: Record<string, unknown>): Record<string, unknown> {
+/** What the final manifest keeps of an earlier stage's. */
+function stageSummary(m: Record<string, unknown>): Record<string, unknown> {
   return { checkpoint: m.checkpoint, training: m.training, validation: m.validation, created: m.created, versions: m.versions };
 }
 
@@ -427,6 +535,8 @@ interface ExportJob {
   outDir: string;
   /** Stage 1's record when this run continued it. */
   stage1?: Record<string, unknown>;
+  /** Stage 2's record when this run (stage 3) continued it. */
+  stage2?: Record<string, unknown>;
 }
 
 /** Evaluate a run's best checkpoint per corpus and write its export to `outDir`. */
@@ -471,6 +581,7 @@ async function exportBase(job: ExportJob): Promise<Record<string, unknown>> {
     seed: r.seed,
     options: { ...r, workDir: path.relative(projectRoot, r.workDir), outDir: path.relative(projectRoot, r.outDir) },
     ...(job.stage1 ? { stage1: job.stage1 } : {}),
+    ...(job.stage2 ? { stage2: job.stage2 } : {}),
     model: {
       config: model.config, parameters: model.parameterCount(), preset: r.model, storage: 'float16 (widened to float32 on load)',
       // fine-tuning with the preset's 0.1 (as GPT-2's config has) undid what stage 2 taught: BENCHMARKS.md
@@ -548,84 +659,15 @@ export function rebuildCommand(r: Resolved): string {
   flag('word-initial-examples-per-doc', r.wordInitialExamplesPerDoc, d.wordInitialExamplesPerDoc);
   flag('word-layers', r.wordLayers, d.wordLayers);
   if (r.wordMix !== d.wordMix) parts.push('--no-word-mix');
+  flag('long-steps', r.longSteps, d.longSteps);
+  if (r.longSteps > 0) {
+    flag('long-max-words', r.longMaxWords, d.longMaxWords);
+    flag('long-seq-len', r.longSeqLen, d.longSeqLen);
+    flag('long-batch-size', r.longBatchSize, d.longBatchSize);
+    flag('long-lr', r.longLr, d.longLr);
+    flag('long-warmup-steps', r.longWarmupSteps, d.longWarmupSteps);
+    flag('long-context-sample', r.longContextSample, d.longContextSample);
+    flag('long-examples-per-doc', r.longExamplesPerDoc, d.longExamplesPerDoc);
+  }
   return parts.join(' ');
-}
-
-function fmt(x: number | null): string {
-  return x === null ? '-' : x.toFixed(2);
-}
-
-function pctOf(x: number | undefined): string {
-  return x === undefined ? '100 %' : `${Math.round(100 * x)} %`;
-}
-
-/** The README.md of an exported base model, from its manifest and the command that rebuilds it. */
-export function baseModelReadme(m: Record<string, unknown>, command: string): string {
-  const model = m.model as { config: { n_layer: number; n_embd: number; n_head: number; n_positions: number }; parameters: number; preset: string };
-  const t = m.training as { wallSecondsToCheckpoint: number | null; backend?: { description?: string } };
-  const c = m.checkpoint as { step: number; tokensSeen: number };
-  const v = m.validation as Record<string, { infillTextPerplexity: number | null; contextPerplexity: number | null; infillPerplexity: number | null; examples: number }>;
-  const parts = (m.data as { corpora: Array<{ corpus: string; pieces: { train: number; valid: number }; words: { train: number; valid: number } }> }).corpora;
-  const table = (val: typeof v) => Object.entries(val).map(([k, x]) => `| ${k} | ${x.examples} | ${fmt(x.contextPerplexity)} | ${fmt(x.infillPerplexity)} | ${fmt(x.infillTextPerplexity)} |`);
-  const rows = table(v);
-  const o = m.options as { contextSample: number; batchSize: number; seqLen: number; lr: number; warmupSteps: number; schedule: string; wordMaxWords: number; wordSeqLen: number; wordBatchSize: number; wordLr: number; wordWarmupSteps: number; wordMix: boolean; wordLayers?: number; wordContextSample?: number; p: number };
-  const s1 = m.stage1 as { checkpoint: { step: number; tokensSeen: number }; training: { wallSecondsToCheckpoint: number | null }; validation: typeof v } | undefined;
-  const minutes = (x: number | null | undefined) => (x == null ? '?' : (x / 60).toFixed(0));
-  const platform = String((m.versions as { platform: string }).platform);
-  const backend = t.backend?.description?.split(' (')[0] ?? '?';
-  const stage1Objective = `infill mean + context mean, the context taken at a random ${pctOf(o.contextSample)} of its targets each step ` +
-    `(every answer target counts); batch ${o.batchSize} x ${o.seqLen}, AdamW at ${o.lr} after ${o.warmupSteps} warm-up steps, ${o.schedule === 'cosine' ? 'cosine decay to a tenth' : 'constant'}`;
-  const trainingLines = s1
-    ? [
-        `- training, stage 1 (hierarchical masks, p = ${o.p} at every level, from random weights): ${s1.checkpoint.step} optimizer steps, ${s1.checkpoint.tokensSeen.toLocaleString('en-US')} token positions (padding included), ${minutes(s1.training.wallSecondsToCheckpoint)} minutes; ${stage1Objective}`,
-        `- training, stage 2 (word blanks, from stage 1's weights${(o.wordLayers ?? 0) > 0 ? ` grown to ${o.wordLayers} layers, the new blocks appended as the identity` : ''}: the same training documents in pieces of at most ${o.wordMaxWords} words, each example blanking one word${o.wordMix ? '; stage 1\'s hierarchical examples, cut to the same length, drawn in with them' : ''}): ` +
-          `${c.step} optimizer steps of ${o.wordBatchSize} x ${o.wordSeqLen}, ${c.tokensSeen.toLocaleString('en-US')} token positions, ${minutes(t.wallSecondsToCheckpoint)} minutes; the same loss${o.wordContextSample !== undefined && o.wordContextSample !== o.contextSample ? ` with the context at ${pctOf(o.wordContextSample)} of its targets` : ''}, AdamW at ${o.wordLr} after ${o.wordWarmupSteps} warm-up steps, cosine decay to a tenth`,
-        `- both on ${platform}, backend ${backend}`,
-      ]
-    : [
-        `- training: ${c.step} optimizer steps (the checkpoint shipped), ${c.tokensSeen.toLocaleString('en-US')} token positions (padding included), ` +
-          `${minutes(t.wallSecondsToCheckpoint)} minutes on ${platform}; backend ${backend}`,
-        `- objective and schedule: ${stage1Objective}`,
-      ];
-  return [
-    '# Base ILM model',
-    '',
-    'An infilling GPT-2 (ILM, Donahue, Lee & Liang 2020) pretrained from random weights with this project\'s own code on',
-    'the embedded English that is not the learner test corpus: the Brown corpus, the ELLIPSE essays, OneStopEnglish and',
-    'the CEFR-SP sentences (never CEFR-ASAG, on which the notebooks evaluate). It trained on ILM examples with',
-    'hierarchical masks, so it has learnt the blank, separator and end-of-answer tokens along with English (how well: the perplexities below and notebook 05). Every notebook model and',
-    '`cefrlab train --init base` start from it, as the guide fine-tunes every model from GPT-2.',
-    '',
-    `- architecture: preset \`${model.preset}\`, ${model.config.n_layer} layers, ${model.config.n_embd} wide, ${model.config.n_head} heads, ${model.config.n_positions} positions, ${model.parameters.toLocaleString('en-US')} parameters`,
-    ...trainingLines,
-    '- storage: `model.safetensors` in float16 (the loader widens it to float32); `config.json` in the Hugging Face layout',
-    '  (`GPT2LMHeadModel.from_pretrained` opens the folder; the tokenizer is GPT-2\'s plus the seven ILM tokens, ids 50257-50263)',
-    `- dropout: ${(m.options as { dropout: number }).dropout} while pretraining, and the same in \`config.json\`, so fine-tuning continues as pretraining ran ` +
-      '(GPT-2\'s 0.1 undid much of what the word blanks taught: BENCHMARKS.md)',
-    '- `manifest.json`: options, seed, hashes of every input file, steps, backend, versions and the numbers below',
-    '',
-    'Training data (pieces of at most ' + String((m.options as { maxWords: number }).maxWords) + ' words cut at paragraph or sentence ends; CEFR-SP: ' +
-      String((m.options as { sentencesPerDoc: number }).sentencesPerDoc) + ' sentences a piece; train + held-out, the held-out part chosen per corpus):',
-    '',
-    '| corpus | pieces | words |',
-    '|---|---|---|',
-    ...parts.map((p) => `| ${p.corpus} | ${p.pieces.train} + ${p.pieces.valid} | ${p.words.train} + ${p.words.valid} |`),
-    '',
-    'Validation perplexities on the held-out part of each corpus (one hierarchical-mask example per piece):',
-    '',
-    '| held out | examples | context | infill | infill text only |',
-    '|---|---|---|---|---|',
-    ...rows,
-    '',
-    ...(s1 ? ['After stage 1 alone, on the same examples:', '', '| held out | examples | context | infill | infill text only |', '|---|---|---|---|---|', ...table(s1.validation), ''] : []),
-    'Rebuild (about as long as it took here; resumes from its checkpoint when interrupted):',
-    '',
-    '```',
-    command,
-    '```',
-    '',
-    'Licences: the weights derive from CC BY-NC-SA 4.0 data (ELLIPSE, the SCoRE part of CEFR-SP) among others; see',
-    '`data/README.md`. Non-commercial terms bind this model.',
-    '',
-  ].join('\n');
 }
