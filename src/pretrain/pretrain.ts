@@ -399,15 +399,18 @@ export async function pretrain(options: PretrainOptions = {}): Promise<PretrainR
   const stage1Dir = path.join(r.workDir, 'stage1');
   const stage2Dir = path.join(r.workDir, 'stage2');
   const word = wordStage(r);
-  const stages = [word, ...(r.longSteps > 0 ? [longStage(r)] : [])];
+  const long = r.longSteps > 0 ? longStage(r) : null;
 
   const corpus = await writePretrainCorpus(corpusDir, { ...options, seed: r.seed, validShare: r.validShare, maxWords: r.maxWords, sentencesPerDoc: r.sentencesPerDoc, corpora: r.corpora });
   for (const p of corpus.parts) {
     log(`corpus ${p.corpus}: ${p.sourceDocuments.train} + ${p.sourceDocuments.valid} source documents (train + valid), ${p.pieces.train} + ${p.pieces.valid} pieces, ${p.words.train} + ${p.words.valid} words`);
   }
   await writeExamples(corpus, examplesDir, hierarchicalStores(corpus, r), log);
+  // with a third stage, stage 2's export is reused while it matches: stage 1 and stage 2's examples are then not
+  // needed (built anyway for --prepare-only, which promises every store)
+  let stage2 = long ? currentExport(stage2Dir, STAGE2_KEYS, r, corpus) : null;
   if (r.wordSteps > 0) {
-    for (const stage of stages) {
+    for (const stage of [...(stage2 && !options.prepareOnly ? [] : [word]), ...(long ? [long] : [])]) {
       // the same documents held out (the choice is per source document), cut into shorter pieces
       const wordCorpus = await writePretrainCorpus(stage.corpusDir, { ...options, seed: r.seed, validShare: r.validShare, maxWords: stage.maxWords, sentencesPerDoc: r.wordSentencesPerDoc, corpora: r.corpora });
       await writeExamples(wordCorpus, stage.examplesDir, wordStores(stage, r), log);
@@ -449,10 +452,8 @@ export async function pretrain(options: PretrainOptions = {}): Promise<PretrainR
     return { trainOpts: { ...opts, init: path.relative(projectRoot, init) }, trainResult };
   };
 
-  // with a third stage, stage 2's export is reused while it matches (stage 1 is then not needed at all)
-  let stage2 = r.longSteps > 0 ? currentExport(stage2Dir, STAGE2_KEYS, r, corpus) : null;
-  if (stage2) log(`stage 2: up to date (${stage2Dir}, step ${(stage2.checkpoint as { step: number }).step})`);
-  else {
+  // stages 1 and 2, stage 2 exported to `outDir`
+  const trainStages12 = async (outDir: string) => {
     // stage 1, reused while its export matches these options and data
     let stage1 = currentExport(stage1Dir, STAGE1_KEYS, r, corpus);
     if (stage1) log(`stage 1: up to date (${stage1Dir}, step ${(stage1.checkpoint as { step: number }).step})`);
@@ -463,18 +464,18 @@ export async function pretrain(options: PretrainOptions = {}): Promise<PretrainR
     // when asked
     const wordInit = r.wordLayers > 0 ? await growStage1(stage1Dir, path.join(r.workDir, 'stage1-grown'), r, log) : stage1Dir;
     const trained = await trainWordStage(word, wordInit);
-    const manifest = await exportBase({
-      runDir: word.runDir, examplesDir, corpus, r: { ...r, longSteps: 0 }, ...trained, log, seconds: seconds(),
-      outDir: r.longSteps > 0 ? stage2Dir : r.outDir, stage1: stageSummary(stage1),
+    return exportBase({
+      runDir: word.runDir, examplesDir, corpus, r: { ...r, longSteps: 0 }, ...trained, log, seconds: seconds(), outDir, stage1: stageSummary(stage1),
     });
-    if (r.longSteps === 0) return { workDir: r.workDir, outDir: r.outDir, manifest };
-    stage2 = manifest;
-  }
+  };
+  if (!long) return { workDir: r.workDir, outDir: r.outDir, manifest: await trainStages12(r.outDir) };
+  if (stage2) log(`stage 2: up to date (${stage2Dir}, step ${(stage2.checkpoint as { step: number }).step})`);
+  else stage2 = await trainStages12(stage2Dir);
 
   // stage 3: word blanks in longer pieces, from stage 2's weights
-  const trained = await trainWordStage(stages[1], stage2Dir);
+  const trained = await trainWordStage(long, stage2Dir);
   const manifest = await exportBase({
-    runDir: stages[1].runDir, examplesDir, corpus, r, ...trained, log, seconds: seconds(),
+    runDir: long.runDir, examplesDir, corpus, r, ...trained, log, seconds: seconds(),
     outDir: r.outDir, stage1: stage2.stage1 as Record<string, unknown>, stage2: stageSummary(stage2),
   });
   return { workDir: r.workDir, outDir: r.outDir, manifest };
