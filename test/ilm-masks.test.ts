@@ -2,14 +2,15 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { Rng } from '../src/runtime/rng';
-import { limitSpans, sampleHierarchical, sampleInitialWord, sampleSingle, validSpans, type MaskSpan } from '../src/ilm/masks';
+import { limitSpans, sampleHierarchical, sampleInitialWord, sampleRandomWords, sampleSingle, validSpans, type MaskSpan } from '../src/ilm/masks';
 import { documentExamples, emptyStats, type GenerateOptions } from '../src/ilm/generate';
 import { documentUnits } from '../src/ilm/units';
 import { MASK_TYPE_CODE } from '../src/ilm/tokens';
 import { learnerTexts } from './ilm-fixtures';
 import { resolveOptions } from '../src/ilm/examples';
+import { isFunctionWord } from '../src/ilm/function-words';
 
-const OPTS: GenerateOptions = { task: 'ilm', mask: 'hierarchical', p: 0.03, pWord: null, examplesPerDoc: 16, maxRetries: 16, minSpans: null, maxSpans: null, allowDuplicates: false, seqLen: 256, skipIncomplete: false, seed: 0 };
+const OPTS: GenerateOptions = { task: 'ilm', mask: 'hierarchical', p: 0.03, pWord: null, pFunction: null, examplesPerDoc: 16, maxRetries: 16, minSpans: null, maxSpans: null, allowDuplicates: false, seqLen: 256, skipIncomplete: false, seed: 0 };
 const T = MASK_TYPE_CODE;
 
 test('p = 1 masks the whole document; a single-sentence document has exactly one sentence mask', () => {
@@ -164,4 +165,68 @@ test('initial-word masks blank the first word of a sentence, every sentence in t
   const { examples } = documentExamples(doc, 0, { ...OPTS, mask: 'initial-word', examplesPerDoc: 3 });
   assert.deepEqual(examples.map((ex) => doc.slice(ex[0].start, ex[0].end)).sort(), [...firsts].sort());
   assert.equal(resolveOptions({ mask: 'initial-word' }).mask, 'initial-word');
+});
+
+test('random-words masks blank each word with probability p, every blank a word, never none', () => {
+  const texts = learnerTexts(40).map((t) => t.text);
+  const rng = new Rng(7);
+  let words = 0;
+  let blanks = 0;
+  for (const text of texts) {
+    const u = documentUnits(text);
+    const wordSet = new Set(u.paragraphs.flatMap((p) => p.sentences).flatMap((s) => s.words.map((w) => w.join())));
+    for (let k = 0; k < 10; k++) {
+      const spans = sampleRandomWords(u, rng, 0.15);
+      assert.ok(spans.length >= 1);
+      assert.ok(validSpans(spans, text.length));
+      for (const s of spans) {
+        assert.equal(s.type, T.word);
+        assert.ok(wordSet.has(`${s.start},${s.end}`), 'a blank is exactly one word');
+      }
+      words += wordSet.size;
+      blanks += spans.length;
+    }
+  }
+  // 15 % of the words (the at-least-one rule adds next to nothing on texts of this length)
+  assert.ok(Math.abs(blanks / words - 0.15) < 0.01, `blank rate ${(blanks / words).toFixed(4)}`);
+  // a draw of no word falls back to one uniform word
+  const one = documentUnits('Short text here.');
+  assert.equal(sampleRandomWords(one, new Rng(1), 1e-9).length, 1);
+  // through the generator: several word blanks per example, validated as a mask kind
+  const text = learnerTexts(3)[1].text;
+  const { examples } = documentExamples(text, 0, { ...OPTS, mask: 'random-words', p: 0.15, examplesPerDoc: 4 });
+  assert.equal(examples.length, 4);
+  assert.ok(examples.every((ex) => ex.length >= 1 && ex.every((s) => s.type === T.word)));
+  assert.ok(examples.some((ex) => ex.length > 1));
+  assert.equal(resolveOptions({ mask: 'random-words' }).mask, 'random-words');
+});
+
+test('random-words with pFunction: function words get their own probability, every other word keeps p', () => {
+  assert.ok(isFunctionWord('The') && isFunctionWord('an') && isFunctionWord("n't") && isFunctionWord('since'));
+  assert.ok(!isFunctionWord('school') && !isFunctionWord('goes') && !isFunctionWord('.'));
+  const texts = learnerTexts(60).map((t) => t.text);
+  const rng = new Rng(11);
+  const seen = { fn: 0, fnBlank: 0, other: 0, otherBlank: 0 };
+  for (const text of texts) {
+    const u = documentUnits(text);
+    const words = u.paragraphs.flatMap((p) => p.sentences).flatMap((s) => s.words);
+    for (let k = 0; k < 10; k++) {
+      const blanked = new Set(sampleRandomWords(u, rng, 0.05, { text, p: 0.4 }).map((s) => s.start));
+      for (const [a, b] of words) {
+        const fn = isFunctionWord(text.slice(a, b));
+        seen[fn ? 'fn' : 'other']++;
+        if (blanked.has(a)) seen[fn ? 'fnBlank' : 'otherBlank']++;
+      }
+    }
+  }
+  assert.ok(seen.fn > 1000 && seen.other > 1000, JSON.stringify(seen));
+  assert.ok(Math.abs(seen.fnBlank / seen.fn - 0.4) < 0.03, `function words: ${(seen.fnBlank / seen.fn).toFixed(3)}`);
+  assert.ok(Math.abs(seen.otherBlank / seen.other - 0.05) < 0.015, `other words: ${(seen.otherBlank / seen.other).toFixed(3)}`);
+  // through the options: validated, and only with random-words
+  assert.equal(resolveOptions({ mask: 'random-words', p: 0.05, pFunction: 0.25 }).pFunction, 0.25);
+  assert.throws(() => resolveOptions({ mask: 'random-words', pFunction: 1.5 }), /--p-function must be a probability in \(0, 1\], got 1.5/);
+  assert.throws(() => resolveOptions({ mask: 'hierarchical', pFunction: 0.25 }), /--p-function applies to --mask random-words, not hierarchical\. Fix/);
+  const text = texts[5];
+  const a = documentExamples(text, 0, { ...OPTS, mask: 'random-words', p: 0.05, pFunction: 0.5, examplesPerDoc: 4 }).examples.flat();
+  assert.ok(a.filter((s) => isFunctionWord(text.slice(s.start, s.end))).length > a.length / 2, 'most blanks are function words');
 });

@@ -30,7 +30,7 @@ test('round trip: what the store holds is what the generator made, and batches a
   assert.match(store.header.source.sha256, /^[0-9a-f]{64}$/);
   assert.equal(store.blocks.length, Math.ceil(120 / 16));
   const docs = [...store.documents()];
-  const g = { task: 'ilm' as const, mask: 'hierarchical' as const, p: 0.03, pWord: null, examplesPerDoc: 16, maxRetries: 16, minSpans: null, maxSpans: null, allowDuplicates: false, seqLen: 128, skipIncomplete: false, seed: 0 };
+  const g = { task: 'ilm' as const, mask: 'hierarchical' as const, p: 0.03, pWord: null, pFunction: null, examplesPerDoc: 16, maxRetries: 16, minSpans: null, maxSpans: null, allowDuplicates: false, seqLen: 128, skipIncomplete: false, seed: 0 };
   docs.forEach((d, i) => {
     const text = texts[i].replace(/\n{3,}/g, '\n\n');
     assert.equal(decodeTokens(d.tokens), text);

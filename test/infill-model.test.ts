@@ -13,7 +13,8 @@ import { UserError } from '../src/runtime/errors';
 import { GPT2 } from '../src/model/gpt2';
 import { PRESETS } from '../src/model/config';
 import { generateAnswers, infill, infillPrompt } from '../src/infill/infill';
-import { rank, topFills } from '../src/infill/rank';
+import { rank, topFills, widenOverNextWord } from '../src/infill/rank';
+import { parseBlanks } from '../src/infill/blanks';
 import { tokenLogProbs } from '../src/infill/forward';
 
 const SEP = 50257;
@@ -163,6 +164,27 @@ test('several blanks: one fill per blank, separated by |', async () => {
   assert.equal(r.text, 'He went to school.');
   assert.equal(r.tokens.filter((t) => t.end).length, 2);
   await assert.rejects(rank(model, 'He [MASK] to [MASK].', ['went']), UserError);
+});
+
+test('scoring with-next-word: a word blank widened over the next word, scored as that n-gram blank written by hand', async () => {
+  const text = 'She ate [MASK] apple after [MASK].';
+  const wide = widenOverNextWord(parseBlanks(text));
+  assert.deepEqual(wide.suffixes, [' apple', '']);
+  assert.deepEqual(wide.parsed.blanks.map((b) => b.type), ['ngram', 'word']);
+  assert.deepEqual(wide.parsed.pieces, ['She ate', ' after', '.']);
+  // a typed n-gram blank, or a blank before punctuation, stays as written
+  assert.deepEqual(widenOverNextWord(parseBlanks('It was [ngram] today, [MASK].')).suffixes, ['', '']);
+  const ranked = await rank(model, text, ['an|lunch', 'a|lunch'], { scoring: 'with-next-word' });
+  const byHand = await rank(model, 'She ate [ngram] after [MASK].', ['an apple|lunch', 'a apple|lunch']);
+  for (const r of ranked) {
+    const h = byHand.find((x) => x.candidate === r.candidate.replace('|', ' apple|'))!;
+    assert.ok(Math.abs(r.logProb - h.logProb) < 1e-4, `${r.candidate}: ${r.logProb} vs ${h.logProb}`);
+    assert.deepEqual(r.tokens.map((t) => t.id), h.tokens.map((t) => t.id));
+    // what a person reads is the candidate's own fills in the original text
+    assert.equal(r.text, `She ate ${r.fills[0].trim()} apple after lunch.`);
+  }
+  assert.deepEqual(ranked.find((r) => r.candidate === 'an|lunch')!.fills, [' an', ' lunch']);
+  await assert.rejects(rank(model, text, ['an|lunch'], { scoring: 'nope' as never }), /scoring must be one of blank, with-next-word/);
 });
 
 test('top single-token fills: a known answer, and agreement with ranking', async () => {

@@ -126,6 +126,14 @@ test('cefrlab infill prints marked fills, ranks and JSON; errors are clear', () 
   assert.equal(ranked.status, 0, ranked.stderr);
   assert.match(ranked.stdout, /^1\. "(goes|go)"  log-prob -\d+\.\d+  per token -\d/m);
   assert.match(ranked.stdout, /tokens: " go(es)?" -\d+\.\d+, "<\|endofinfill\|>" -\d/);
+  // --scoring with-next-word: the next word is scored inside each answer, the text printed as the candidate fills it
+  const wide = cli(['infill', '--model', exp, '--text', 'He [MASK] to school.', '--rank', 'goes', 'go', '--scoring', 'with-next-word']);
+  assert.equal(wide.status, 0, wide.stderr);
+  assert.match(wide.stdout, /tokens: " go(es)?" -\d+\.\d+, " to" -\d+\.\d+, "<\|endofinfill\|>" -\d/);
+  assert.match(wide.stdout, /He goes to school\./);
+  const badScoring = cli(['infill', '--model', exp, '--text', 'He [MASK] to school.', '--rank', 'goes', '--scoring', 'nope']);
+  assert.notEqual(badScoring.status, 0);
+  assert.match(badScoring.stderr, /Allowed choices are blank, with-next-word/);
   const missing = cli(['infill', '--model', path.join(tmp, 'nope'), '--text', 'a [MASK]']);
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /does not exist\. Fix:/);

@@ -113,7 +113,7 @@ test('validation: problems name the file, the line, the path and the fix, all at
 
 test('validation: option values go through the command\'s own checks; pipeline-owned options are refused', () => {
   assert.match(problems(MINIMAL.replace('max-steps: 2', 'max-steps: 0')), /p\.yaml:8: steps\.train\.options\.max-steps: --max-steps must be a whole number of at least 1, got "0"\. Fix: e\.g\. --max-steps 1/);
-  assert.match(problems(MINIMAL.replace('examples: {}', 'examples: { options: { mask: words } }')), /p\.yaml:6: steps\.examples\.options\.mask: --mask must be one of hierarchical, document, paragraph, sentence, ngram, word, initial-word, got "words"/);
+  assert.match(problems(MINIMAL.replace('examples: {}', 'examples: { options: { mask: words } }')), /p\.yaml:6: steps\.examples\.options\.mask: --mask must be one of hierarchical, document, paragraph, sentence, ngram, word, initial-word, random-words, got "words"/);
   assert.match(problems(MINIMAL.replace('prepare: {}', 'prepare: { options: { out: x } }')), /p\.yaml:5: steps\.prepare\.options\.out: --out is set by the pipeline itself\. Fix: remove it/);
   assert.match(problems(MINIMAL.replace('levels: [B1]', 'levels: [B1, Z9]')), /p\.yaml:3: levels\[1\]: "Z9" is not a CEFR level/);
   assert.match(problems(MINIMAL.replace('version: 1', 'version: 2')), /p\.yaml:1: version: version must be 1, got 2\. Fix: write version: 1/);

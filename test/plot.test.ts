@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { barChart, heatmapChart, lineChart } from '../src/plot/charts';
+import { barChart, groupedBarChart, heatmapChart, lineChart } from '../src/plot/charts';
 import { figureFragment, figurePage, figureTitle, writeFigureHtml } from '../src/plot/html';
 import { show, inlineHtml, resetInlineSession } from '../src/plot/inline';
 import { findChromium, writeFigurePng } from '../src/plot/png';
@@ -16,6 +16,15 @@ test('bar chart keeps the given order and colours by category', () => {
   assert.deepEqual(fig.data[0].y, [18, 161, 279]);
   assert.deepEqual((fig.data[0].marker as { color: string[] }).color, ['#111111', '#888', '#333333']);
   assert.equal(figureTitle(fig), 'levels');
+});
+
+test('grouped bars: one trace per series over the same categories, labels blank for missing', () => {
+  const fig = groupedBarChart(['agreement', 'article'], [{ name: 'blank', values: [9, 4] }, { name: 'with-next-word', values: [8, null] }], { title: 'pairs' });
+  assert.deepEqual(fig.data.map((d) => d.name), ['blank', 'with-next-word']);
+  assert.deepEqual(fig.data.map((d) => d.x), [['agreement', 'article'], ['agreement', 'article']]);
+  assert.deepEqual(fig.data[1].text, ['8', '']);
+  assert.equal((fig.layout as { barmode: string }).barmode, 'group');
+  assert.equal(figureTitle(fig), 'pairs');
 });
 
 test('heatmap writes its values into the cells, blank for missing', () => {

@@ -121,6 +121,9 @@ test('rebuildCommand: only the options that differ from the defaults', () => {
   // stage 3's settings appear only with stage 3
   assert.equal(rebuildCommand({ ...base, longSteps: 0, longLr: 1e-4 } as never), 'npx cefrlab pretrain --long-steps 0');
   assert.equal(rebuildCommand({ ...base, longSteps: 500, longLr: 1e-4 } as never), 'npx cefrlab pretrain --long-steps 500 --long-lr 0.0001');
+  assert.equal(rebuildCommand({ ...base, denseSteps: 0, denseP: 0.3 } as never), 'npx cefrlab pretrain');
+  assert.equal(rebuildCommand({ ...base, denseSteps: 900, denseP: 0.3 } as never), 'npx cefrlab pretrain --dense-steps 900 --dense-p 0.3');
+  assert.equal(rebuildCommand({ ...base, wordSteps: 0, longSteps: 0, denseSteps: 0 } as never), 'npx cefrlab pretrain --word-steps 0');
 });
 
 test('pretrain --word-layers: stage 2 starts from stage 1 grown by identity blocks, and the export is that deep', { timeout: 10 * 60 * 1000 }, async () => {
@@ -160,14 +163,19 @@ test('pretrain --word-layers: stage 2 starts from stage 1 grown by identity bloc
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
+/** A run small enough for a test, on CEFR-SP alone: one step each of stages 1 and 2, stage 3's pieces of 60 words. */
+function laterStageRun(dir: string, out: string) {
+  return {
+    workDir: path.join(dir, 'work'), outDir: out, corpora: ['cefr-sp' as const], examplesPerDoc: 1, seqLen: 96,
+    batchSize: 2, maxSteps: 1, evalEverySteps: 1, evalMaxExamples: 4, validMaxExamples: 4, wordSteps: 1, wordBatchSize: 4,
+    longMaxWords: 60, longSeqLen: 96, longBatchSize: 3,
+  };
+}
+
 test('pretrain --long-steps: a third stage in longer pieces from stage 2\'s export, which a rerun reuses without stage 1', { timeout: 10 * 60 * 1000 }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pt-long-'));
   const out = path.join(dir, 'base');
-  const opts = {
-    workDir: path.join(dir, 'work'), outDir: out, corpora: ['cefr-sp' as const], examplesPerDoc: 1, seqLen: 96,
-    batchSize: 2, maxSteps: 1, evalEverySteps: 1, evalMaxExamples: 4, validMaxExamples: 4, wordSteps: 1, wordBatchSize: 4,
-    longSteps: 2, longMaxWords: 60, longSeqLen: 96, longBatchSize: 3, longContextSample: 0.5,
-  };
+  const opts = { ...laterStageRun(dir, out), longSteps: 2, longContextSample: 0.5 };
   const r = await pretrain({ ...opts, log: () => {} });
   const work = (...p: string[]) => path.join(dir, 'work', ...p);
   const runManifest = (d: string) => JSON.parse(fs.readFileSync(work(d, 'manifest.json'), 'utf8'));
@@ -199,6 +207,49 @@ test('pretrain --long-steps: a third stage in longer pieces from stage 2\'s expo
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
+test('pretrain --dense-steps: a fourth stage with several word blanks a piece from stage 3\'s export, which a rerun reuses alone', { timeout: 10 * 60 * 1000 }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pt-dense-'));
+  const out = path.join(dir, 'base');
+  const opts = { ...laterStageRun(dir, out), longSteps: 1, denseSteps: 2, denseP: 0.3, denseLr: 1e-4 };
+  const r = await pretrain({ ...opts, log: () => {} });
+  const work = (...p: string[]) => path.join(dir, 'work', ...p);
+  const json = (...p: string[]) => JSON.parse(fs.readFileSync(work(...p), 'utf8'));
+  // stage 4 trained from stage 3's export, on stage 3's pieces, with about 30 % of the words blanked
+  assert.ok(fs.existsSync(work('stage3', 'model.safetensors')));
+  const run = json('run-dense', 'manifest.json');
+  assert.equal(run.options.init, '../stage3');
+  assert.deepEqual([run.options.batchSize, run.options.seqLen, run.options.lr, run.options.maxSteps], [3, 96, 1e-4, 2]);
+  const dense = json('examples-dense', 'train', 'manifest.json');
+  assert.deepEqual([dense.options.mask, dense.options.p, dense.options.pFunction], ['random-words', 0.3, PRETRAIN_DEFAULTS.denseFunctionP]);
+  assert.match(dense.regenerate, /--mask random-words --p 0\.3 --p-function 0\.25 /);
+  assert.deepEqual(Object.keys(dense.inputs).map((f) => path.basename(path.dirname(f))), ['corpus-long'], 'stage 3\'s pieces');
+  const s = dense.summary;
+  assert.equal(s.spansByType.word, Object.values(s.spansByType as Record<string, number>).reduce((a, b) => a + b, 0), 'word blanks only');
+  assert.ok(s.spansByType.word > 2 * s.examples, `${s.spansByType.word} blanks in ${s.examples} examples`);
+  assert.ok(s.tokenMaskRate > 0.15 && s.tokenMaskRate < 0.45, `token mask rate ${s.tokenMaskRate}`);
+  // held out: one word a piece, the measure of stage 3
+  assert.deepEqual(json('examples-dense', 'valid', 'manifest.json').summary.spansByType.word, json('examples-long', 'valid', 'manifest.json').summary.examples);
+  // the export records the four stages; its README and rebuild command say so; stage 3's own export says it had no stage 4
+  const m = r.manifest as { checkpoint: { step: number }; stage1: { checkpoint: { step: number } }; stage2: { checkpoint: { step: number } }; stage3: { checkpoint: { step: number } }; rebuild: string };
+  assert.deepEqual([m.stage1.checkpoint.step, m.stage2.checkpoint.step, m.stage3.checkpoint.step, m.checkpoint.step], [1, 1, 1, 2]);
+  assert.match(m.rebuild, /--long-steps 1 .*--dense-steps 2 --dense-p 0\.3 --dense-lr 0\.0001$/);
+  assert.match(json('stage3', 'manifest.json').rebuild, /--long-steps 1 --long-max-words 60 --long-seq-len 96 --long-batch-size 3$/);
+  const readme = fs.readFileSync(path.join(out, 'README.md'), 'utf8');
+  assert.match(readme, /stage 3 \(word blanks in longer pieces.*: 1 optimizer steps of 3 x 96/);
+  assert.match(readme, /stage 4 \(several word blanks a piece.*function words blanked with probability 0\.25 and other words with 0\.3.*: 2 optimizer steps of 3 x 96.*AdamW at 0\.0001/);
+  assert.match(readme, /all four on /);
+  assert.match(readme, /After stage 3, on the same examples/);
+  // a rerun needs only stage 4: stage 3's export is current, and neither stage 1 nor stage 2 is read
+  fs.rmSync(work('stage1'), { recursive: true });
+  fs.rmSync(work('stage2'), { recursive: true });
+  const again: string[] = [];
+  await pretrain({ ...opts, log: (l) => again.push(l) });
+  assert.ok(again.some((l) => /^stage 3: up to date/.test(l)), again.join('\n'));
+  assert.ok(!again.some((l) => /^train \d/.test(l) || /^stage [12]/.test(l)), again.join('\n'));
+  assert.ok(!fs.existsSync(work('stage1')) && !fs.existsSync(work('stage2')));
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
 test('pretrain --word-layers: refused before any work when it cannot apply, with the fix', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pt-grow-bad-'));
   const bad = (o: Parameters<typeof pretrain>[0], re: RegExp) =>
@@ -207,6 +258,9 @@ test('pretrain --word-layers: refused before any work when it cannot apply, with
   await bad({ wordLayers: 4, wordSteps: 0 }, /--word-steps 0 skips that stage\. Fix/);
   await bad({ wordContextSample: 0 }, /--word-context-sample must be in \(0, 1\], got 0\. Fix/);
   await bad({ longSteps: 100, wordSteps: 0 }, /--long-steps 100 continues stage 2, but --word-steps 0 skips it\. Fix/);
+  await bad({ denseSteps: 100, longSteps: 0 }, /--dense-steps 100 continues stage 3, but --long-steps 0 skips stage 3\. Fix/);
+  await bad({ denseSteps: 100, wordSteps: 0 }, /--dense-steps 100 continues stage 3, but --word-steps 0 skips stages 2 and 3\. Fix/);
+  await bad({ denseP: 1 }, /--dense-p must be a probability in \(0, 1\), got 1\. Fix/);
   assert.ok(!fs.existsSync(path.join(dir, 'work')), 'nothing was built');
   fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -69,6 +69,13 @@ test('train, eval and compare from the command line', async () => {
   const table = await run(['eval', exp, ex, '--max-examples', '4']);
   assert.equal(table.code, 0);
   assert.match(table.out, /Headline: infill-text-only perplexity/);
+  // each set named with the mask it was built with (the main set's from its store, not assumed)
+  assert.match(table.out, /^test \(hierarchical\) /m);
+  assert.match(table.out, /^test-word \(word\) /m);
+  assert.equal(e.mask, 'hierarchical');
+  const wordTable = await run(['eval', exp, ex, '--tag', 'test-word', '--max-examples', '4']);
+  assert.equal(wordTable.code, 0);
+  assert.match(wordTable.out.split('\n')[2], /^test-word \(word\) /, wordTable.out);
   assert.ok(!table.out.includes('{'), 'no JSON in the table output');
 
   const out = path.join(dir, 'comparison.json');

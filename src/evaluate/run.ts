@@ -26,6 +26,8 @@ export interface ExperimentEval {
   modelDir: string;
   examplesDir: string;
   tag: string;
+  /** The mask kind the `tag` set was built with (its store header). */
+  mask: string;
   seed: number;
   maxExamples: number;
   overall: EvalMetrics;
@@ -41,14 +43,16 @@ export async function evaluateExperiment(expDir: string, examplesDir: string, op
   const modelDir = resolveModelDir(expDir);
   const model = loadModel(modelDir);
   try {
+    let mask = '';
     const run = async (name: string) => {
       const set = openExamples(examplesDir, name);
+      mask ||= set.header.masking.mask;
       return evaluateModel(model, set.source, evalSample(seed, set.source.count, maxExamples), { batchSize });
     };
     const overall = await run(tag);
     const perMaskType = [];
     for (const s of singleTypeSets(examplesDir, tag)) perMaskType.push({ mask: s.mask, set: s.name, metrics: await run(s.name) });
-    return { expDir, modelDir, examplesDir, tag, seed, maxExamples, overall, perMaskType };
+    return { expDir, modelDir, examplesDir, tag, mask, seed, maxExamples, overall, perMaskType };
   } finally {
     model.dispose();
   }
@@ -58,7 +62,7 @@ const num = (x: number | null, digits: number) => (x === null ? '-' : x.toFixed(
 
 /** The printed table of `cefrlab eval`. */
 export function evalTable(r: ExperimentEval): string {
-  const rows: Array<[string, EvalMetrics]> = [[`${r.tag} (hierarchical)`, r.overall], ...r.perMaskType.map((p) => [`${p.set} (${p.mask})`, p.metrics] as [string, EvalMetrics])];
+  const rows: Array<[string, EvalMetrics]> = [[`${r.tag} (${r.mask})`, r.overall], ...r.perMaskType.map((p) => [`${p.set} (${p.mask})`, p.metrics] as [string, EvalMetrics])];
   const w = Math.max(22, ...rows.map(([n]) => n.length));
   const head = `${'set'.padEnd(w)}  examples  ${['context', 'infill', 'infill text'].map((g) => `${g} loss / ppl / tokens`.padStart(34)).join('')}`;
   const lines = [`Model ${r.modelDir} on ${r.examplesDir}`, head];

@@ -10,6 +10,8 @@ export const EXAMPLE_DEFAULTS = {
   p: 0.03,
   /** Word-walk probability inside sentences of a hierarchical mask (null: the same p as every other level). */
   pWord: null as number | null,
+  /** Probability of a function word in a random-words mask (null: the same p as every other word). */
+  pFunction: null as number | null,
   examplesPerDoc: 16,
   maxRetries: 16,
   minSpans: null as number | null,

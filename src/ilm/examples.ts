@@ -31,6 +31,8 @@ export interface ExamplesOptions {
   p?: number;
   /** Probability of the word walk inside sentences (default null: p); e.g. 0.15 for dense word and n-gram blanks. */
   pWord?: number | null;
+  /** random-words masks: probability of a function word (default null: p), e.g. 0.25 with p 0.05. */
+  pFunction?: number | null;
   examplesPerDoc?: number;
   maxRetries?: number;
   minSpans?: number | null;
@@ -97,6 +99,8 @@ export function resolveOptions(o: ExamplesOptions): GenerateOptions {
   if (!MASK_KINDS.includes(g.mask)) throw new UserError(`--mask must be one of ${MASK_KINDS.join(', ')}, got ${g.mask}. Fix: pass one of them`);
   if (!(g.p > 0 && g.p <= 1)) throw new UserError(`--p must be a probability in (0, 1], got ${g.p}. Fix: pass e.g. --p 0.03`);
   if (g.pWord != null && !(g.pWord > 0 && g.pWord <= 1)) throw new UserError(`--p-word must be a probability in (0, 1], got ${g.pWord}. Fix: pass e.g. --p-word 0.15, or leave it out to use --p`);
+  if (g.pFunction != null && !(g.pFunction > 0 && g.pFunction <= 1)) throw new UserError(`--p-function must be a probability in (0, 1], got ${g.pFunction}. Fix: pass e.g. --p-function 0.25, or leave it out to use --p`);
+  if (g.pFunction != null && g.mask !== 'random-words') throw new UserError(`--p-function applies to --mask random-words, not ${g.mask}. Fix: drop --p-function, or pass --mask random-words`);
   checkInt('examples-per-doc', g.examplesPerDoc, 1);
   checkInt('max-retries', g.maxRetries, 1);
   checkInt('seq-len', g.seqLen, 2);
@@ -113,6 +117,7 @@ export function resolveOptions(o: ExamplesOptions): GenerateOptions {
 function regenerateCommand(split: string, g: GenerateOptions, name?: string): string {
   const parts = ['cefrlab examples', split, 'DATA_DIR', 'OUT_DIR', `--task ${g.task}`, `--seed ${g.seed}`, `--mask ${g.mask}`, `--p ${g.p}`];
   if (g.pWord != null) parts.push(`--p-word ${g.pWord}`);
+  if (g.pFunction != null) parts.push(`--p-function ${g.pFunction}`);
   parts.push(`--examples-per-doc ${g.examplesPerDoc}`, `--max-retries ${g.maxRetries}`, `--seq-len ${g.seqLen}`);
   if (g.minSpans != null) parts.push(`--min-spans ${g.minSpans}`);
   if (g.maxSpans != null) parts.push(`--max-spans ${g.maxSpans}`);
@@ -235,6 +240,7 @@ export async function buildExamples(split: string, dataDir: string, outDir: stri
         p: g.p,
         // only when set, so that stores built without it keep their bytes
         ...(g.pWord != null ? { pWord: g.pWord } : {}),
+        ...(g.pFunction != null ? { pFunction: g.pFunction } : {}),
         examplesPerDoc: g.examplesPerDoc,
         maxRetries: g.maxRetries,
         minSpans: g.minSpans,

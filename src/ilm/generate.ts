@@ -17,6 +17,8 @@ export interface GenerateOptions {
   p: number;
   /** Probability of the word walk inside sentences (null: p). */
   pWord: number | null;
+  /** `random-words`: probability of a function word (null: p). */
+  pFunction: number | null;
   examplesPerDoc: number;
   maxRetries: number;
   minSpans: number | null;
@@ -106,7 +108,7 @@ export function documentExamples(text: string, index: number, opts: GenerateOpti
     const seen = new Set<string>();
     for (let slot = 0; slot < opts.examplesPerDoc; slot++) {
       for (let attempt = 0; attempt < opts.maxRetries; attempt++) {
-        let spans = sampleMask(units, rng, opts.mask, opts.p, opts.pWord ?? opts.p);
+        let spans = sampleMask(units, rng, opts.mask, opts.p, opts.pWord ?? opts.p, opts.pFunction != null ? { text, p: opts.pFunction } : undefined);
         if (opts.minSpans != null && spans.length < opts.minSpans) {
           if (stats) stats.failures['too-few-spans']++;
           continue;

@@ -15,8 +15,14 @@
  * `initial-word` blanks the first word of a uniformly chosen sentence (a WORD span). Its answer is decided by
  * the text after the blank, hardly by the text before it, so examples of it reward a model for reading the
  * blank's right side, which the other masks reward little (the base model's second stage, src/pretrain).
+ *
+ * `random-words` blanks every word independently with probability p, each as its own WORD span (at least one:
+ * a uniform word when the draw picks none). A one-word-blank example then trains several answers for one pass
+ * over its context instead of one, as masked language models do with their 15 % of tokens. `pFunction` gives
+ * function words (src/ilm/function-words.ts) a probability of their own.
  */
 import type { Rng } from '../runtime/rng';
+import { isFunctionWord } from './function-words';
 import { MASK_TYPE_CODE, type MaskType } from './tokens';
 import type { DocumentUnits } from './units';
 
@@ -27,8 +33,8 @@ export interface MaskSpan {
   type: number;
 }
 
-export type MaskKind = 'hierarchical' | MaskType | 'initial-word';
-export const MASK_KINDS: readonly MaskKind[] = ['hierarchical', 'document', 'paragraph', 'sentence', 'ngram', 'word', 'initial-word'];
+export type MaskKind = 'hierarchical' | MaskType | 'initial-word' | 'random-words';
+export const MASK_KINDS: readonly MaskKind[] = ['hierarchical', 'document', 'paragraph', 'sentence', 'ngram', 'word', 'initial-word', 'random-words'];
 
 const DOC = MASK_TYPE_CODE.document;
 const PARA = MASK_TYPE_CODE.paragraph;
@@ -113,8 +119,32 @@ export function sampleInitialWord(units: DocumentUnits, rng: Rng): MaskSpan[] {
   return [{ start: w[0], end: w[1], type: WORD }];
 }
 
-export function sampleMask(units: DocumentUnits, rng: Rng, kind: MaskKind, p: number, pWord = p): MaskSpan[] {
+/** Function words of a document's text blanked with their own probability (`random-words`). */
+export interface FunctionWordRate {
+  text: string;
+  p: number;
+}
+
+/**
+ * Every word with probability p (a function word, src/ilm/function-words.ts, with `functionWords.p` when given),
+ * each its own WORD span; one uniform word when none was drawn.
+ */
+export function sampleRandomWords(units: DocumentUnits, rng: Rng, p: number, functionWords?: FunctionWordRate): MaskSpan[] {
+  const spans: MaskSpan[] = [];
+  for (const para of units.paragraphs) {
+    for (const sent of para.sentences) {
+      for (const w of sent.words) {
+        const pw = functionWords && isFunctionWord(functionWords.text.slice(w[0], w[1])) ? functionWords.p : p;
+        if (rng.float() < pw) spans.push({ start: w[0], end: w[1], type: WORD });
+      }
+    }
+  }
+  return spans.length ? spans : sampleSingle(units, rng, 'word');
+}
+
+export function sampleMask(units: DocumentUnits, rng: Rng, kind: MaskKind, p: number, pWord = p, functionWords?: FunctionWordRate): MaskSpan[] {
   if (kind === 'hierarchical') return sampleHierarchical(units, rng, p, pWord);
+  if (kind === 'random-words') return sampleRandomWords(units, rng, p, functionWords);
   return kind === 'initial-word' ? sampleInitialWord(units, rng) : sampleSingle(units, rng, kind);
 }
 

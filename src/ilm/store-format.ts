@@ -44,6 +44,7 @@ export interface StoreHeader {
     mask: string;
     p: number;
     pWord?: number;
+    pFunction?: number;
     examplesPerDoc: number;
     maxRetries: number;
     minSpans: number | null;

@@ -4,15 +4,23 @@
  *
  * A fill's probability is that of its tokens followed by the end-of-answer token: without the end token,
  * " go" would also be credited with the probability of every longer fill that starts with it (" good").
+ *
+ * Scoring `with-next-word` widens each word blank over the word after it (an n-gram blank) and scores each
+ * candidate followed by that word: P(x w | L, R) instead of P(x | L, w R). By the chain rule
+ * P(x w | L, R) = P(w | L, R) P(x | L, w R), and the first factor is the same for every candidate, so an exact
+ * model ranks alike either way. A small model does not: it reads the word after a blank poorly from the context
+ * but well inside its own answer, left to right (after " an" it expects " elephant", not " car"), which is what
+ * a/an hangs on (BENCHMARKS.md, "Scoring a fill with the word after it").
  */
 import * as tf from '@tensorflow/tfjs';
 import type { GPT2 } from '../model/gpt2';
 import { UserError } from '../runtime/errors';
-import { fillBlanks, normalizeFill, type ParsedText } from './blanks';
+import { RANK_SCORINGS, type RankScoring } from './rank-scoring';
+import { encodePieces, fillBlanks, normalizeFill, type ParsedText } from './blanks';
 import { branchCache, disposeCache, prefill } from './forward';
 import { infillPrompt } from './infill';
 import { logProbOf, logSoftmaxRow } from './sample';
-import { END_ID, allowedInAnswer, decodeTokens, encodeText } from './vocab';
+import { END_ID, SEP_ID, allowedInAnswer, decodeTokens, encodeText } from './vocab';
 
 /** One scored token of a fill. */
 export interface TokenScore {
@@ -38,6 +46,7 @@ export interface RankedCandidate {
   logProb: number;
   /** logProb per token (end tokens counted). */
   meanLogProb: number;
+  /** The scored answer tokens (scoring `with-next-word`: each fill's, then the next word's, then the end token). */
   tokens: TokenScore[];
 }
 
@@ -114,12 +123,52 @@ export function candidateFills(parsed: ParsedText, candidate: string | string[])
   return parts.map((p, i) => normalizeFill(parsed.blanks[i], p.trim()));
 }
 
+export { RANK_SCORINGS, type RankScoring };
+
+export interface RankOptions {
+  /** The blank as written ('blank', the default) or a word blank widened over the next word (module comment). */
+  scoring?: RankScoring;
+}
+
+/** A word right after a blank: its white space and the word ("she ate [MASK] apple": " ", "apple"). */
+const NEXT_WORD = /^(\s+)([\p{L}\p{N}][\p{L}\p{N}'’-]*)/u;
+
+/**
+ * The text as scored `with-next-word`: every word blank followed by a word becomes an n-gram blank over both,
+ * and `suffixes[i]` is what each fill of blank i is scored with after it ('' where nothing was widened).
+ */
+export function widenOverNextWord(parsed: ParsedText): { parsed: ParsedText; suffixes: string[] } {
+  const pieces = [...parsed.pieces];
+  const suffixes: string[] = [];
+  const blanks = parsed.blanks.map((b, i) => {
+    const m = b.type === 'word' ? NEXT_WORD.exec(pieces[i + 1]) : null;
+    if (!m) {
+      suffixes.push('');
+      return b;
+    }
+    suffixes.push(m[0]);
+    pieces[i + 1] = pieces[i + 1].slice(m[0].length);
+    return { ...b, type: 'ngram' as const };
+  });
+  return { parsed: { source: parsed.source, pieces, blanks }, suffixes };
+}
+
 /** Each candidate's log-probability as the fill(s) of `text`'s blanks, most probable first (ties: given order). */
-export async function rank(model: GPT2, text: string, candidates: Array<string | string[]>): Promise<RankedCandidate[]> {
+export async function rank(model: GPT2, text: string, candidates: Array<string | string[]>, options: RankOptions = {}): Promise<RankedCandidate[]> {
   if (candidates.length === 0) throw new UserError('no candidates to rank. Fix: give at least one candidate fill, e.g. --rank goes go');
-  const { parsed, prompt } = infillPrompt(text);
+  const scoring = options.scoring ?? 'blank';
+  if (!RANK_SCORINGS.includes(scoring)) throw new UserError(`scoring must be one of ${RANK_SCORINGS.join(', ')}, got "${scoring}". Fix: pass one of them`);
+  const { parsed, prompt: asWritten } = infillPrompt(text);
   const fillSets = candidates.map((c) => candidateFills(parsed, c));
-  const scores = await scoreAnswerSets(model, prompt, fillSets.map((fills) => fills.map(encodeText)));
+  let prompt = asWritten;
+  let suffixes = parsed.blanks.map(() => '');
+  if (scoring === 'with-next-word') {
+    const wide = widenOverNextWord(parsed);
+    const { tokens } = encodePieces(wide.parsed.pieces.map(encodeText), wide.parsed.blanks.map((b) => b.type));
+    prompt = [...tokens, SEP_ID];
+    suffixes = wide.suffixes;
+  }
+  const scores = await scoreAnswerSets(model, prompt, fillSets.map((fills) => fills.map((f, i) => encodeText(f + suffixes[i]))));
   const ranked = candidates.map((c, i) => {
     const tokens = scores[i];
     const logProb = tokens.reduce((a, t) => a + t.logProb, 0);

@@ -126,7 +126,9 @@ export function harnessFigure(report: HarnessReport, metric: HarnessMetric = 'pe
       title: { text: METRIC_TITLES[metric] },
       xaxis: { title: { text: 'CEFR level' } },
       yaxis: { title: { text: metric }, ...(metric === 'perplexity' ? { type: 'log' } : {}) },
-      legend: { orientation: 'h' },
+      // below the axis title, which plotly's default horizontal legend covers
+      legend: { orientation: 'h', yanchor: 'top', y: -0.25 },
+      margin: { b: 120 },
       colorway: Object.values(CEFR_COLORS),
     },
   };

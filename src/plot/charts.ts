@@ -23,6 +23,19 @@ export function barChart(counts: Array<[string, number]>, opts: { title?: string
   };
 }
 
+/** Grouped bars: one group per category (in the order given), one bar per series; null leaves a gap. */
+export function groupedBarChart(categories: string[], series: Array<{ name: string; values: Array<number | null> }>, opts: { title?: string; x?: string; y?: string } = {}): Figure {
+  return {
+    data: series.map((s) => ({
+      type: 'bar', name: s.name, x: categories, y: s.values, text: s.values.map((v) => (v === null ? '' : String(v))), textposition: 'auto',
+    })),
+    layout: {
+      barmode: 'group', title: { text: opts.title ?? '' }, xaxis: axisTitle(opts.x), yaxis: axisTitle(opts.y),
+      legend: { orientation: 'h', yanchor: 'top', y: -0.25 }, margin: { b: 120 },
+    },
+  };
+}
+
 /** One box per group (e.g. text length per CEFR level). */
 export function boxChart(groups: Array<[string, number[]]>, opts: { title?: string; x?: string; y?: string; colors?: Record<string, string> } = {}): Figure {
   return {

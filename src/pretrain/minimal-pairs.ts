@@ -2,7 +2,8 @@
  * Grammatical minimal pairs: a sentence with one blank (`[MASK]`), the grammatical filler and an ungrammatical
  * one ("Every morning he [MASK] to school by bus." goes / go). A model gets a pair right when `rank`
  * (src/infill/rank.ts) gives the grammatical filler the strictly higher log-probability (fill tokens plus the
- * end-of-answer token). Accuracy is reported per category and overall; chance is 50 %.
+ * end-of-answer token; with the scoring `with-next-word`, the word after the blank scored inside the answer).
+ * Accuracy is reported per category and overall; chance is 50 %.
  *
  * File format (data/minimal-pairs/minimal-pairs.tsv): UTF-8, tab-separated, lines starting with `#` and blank
  * lines ignored, a header `category, sentence, correct, wrong`, then one pair a line.
@@ -10,6 +11,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { GPT2 } from '../model/gpt2';
+import type { RankScoring } from '../infill/rank-scoring';
 import { UserError, locate } from '../runtime/errors';
 import { dataDir } from '../runtime/paths';
 
@@ -70,24 +72,26 @@ export interface CategoryAccuracy {
 }
 
 export interface MinimalPairReport {
+  /** How `rank` scored the fillers. */
+  scoring: RankScoring;
   results: PairResult[];
   /** Per category in order of first appearance, then the overall row ("all"). */
   byCategory: CategoryAccuracy[];
   overall: CategoryAccuracy;
 }
 
-/** Score every pair with `rank` (one blank, two candidates). */
-export async function scoreMinimalPairs(model: GPT2, pairs: MinimalPair[]): Promise<MinimalPairReport> {
+/** Score every pair with `rank` (one blank, two candidates), scored as `scoring` says (default: the blank as written). */
+export async function scoreMinimalPairs(model: GPT2, pairs: MinimalPair[], scoring: RankScoring = 'blank'): Promise<MinimalPairReport> {
   const { rank } = require('../infill/rank') as typeof import('../infill/rank');
   const results: PairResult[] = [];
   for (const p of pairs) {
-    const ranked = await rank(model, p.sentence, [p.correct, p.wrong]);
+    const ranked = await rank(model, p.sentence, [p.correct, p.wrong], { scoring });
     const lp = (c: string) => ranked.find((r) => r.candidate === c)!.logProb;
     const correctLogProb = lp(p.correct);
     const wrongLogProb = lp(p.wrong);
     results.push({ ...p, correctLogProb, wrongLogProb, right: correctLogProb > wrongLogProb });
   }
-  return { results, ...accuracyByCategory(results) };
+  return { scoring, results, ...accuracyByCategory(results) };
 }
 
 /** Accuracy per category (order of first appearance) and overall. */

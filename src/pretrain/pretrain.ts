@@ -26,7 +26,15 @@
  *    stage continues from stage 2's export (WORK_DIR/stage2, reused while it matches, stage 1 then unneeded) on
  *    pieces up to `longMaxWords` words, at a twentieth of the context targets so that a step costs about what a
  *    stage-2 step does;
- * 6. export: the last stage's best checkpoint, stored in half precision (fp16.ts), with config.json, manifest.json
+ * 6. several word blanks per piece (`denseSteps`, WORK_DIR/examples-dense, run-dense): stage 3's examples train
+ *    one answer for a pass over up to 128 tokens; this stage continues from stage 3's export (WORK_DIR/stage3,
+ *    reused while it matches) on the same pieces with each function word (src/ilm/function-words.ts) blanked
+ *    with probability `denseFunctionP` and every other word with `denseP` (`random-words` masks), so a step
+ *    trains about a dozen answers per example, each its own one-word blank, most of them the closed-class words
+ *    whose choice grammar decides (a/an, is/are, in/on/at), which one blank in a hundred words rarely hits. Off
+ *    by default, an experiment: 2,800 steps of it made the one-word answers and the minimal pairs worse
+ *    (BENCHMARKS.md, "Several blanks per piece");
+ * 7. export: the last stage's best checkpoint, stored in half precision (fp16.ts), with config.json, manifest.json
  *    (data hashes, options, seed, steps of each stage, tokens, backend, versions, validation perplexity per corpus
  *    on the hierarchical held-out examples) and README.md in OUT_DIR (default data/models/base).
  */
@@ -122,6 +130,18 @@ export interface PretrainOptions extends CorpusOptions {
   longWarmupSteps?: number;
   longContextSample?: number;
   longExamplesPerDoc?: number;
+  /**
+   * Optimizer steps of a fourth stage (default 0: none, an experiment the shipped base does not have): from stage 3's weights, on stage 3's
+   * pieces with every word blanked with probability `denseP` (a function word with `denseFunctionP`; each its
+   * own blank), at stage 3's batch, length, warm-up and context share. Stage 3's export then goes to WORK_DIR/stage3, reused while it matches.
+   */
+  denseSteps?: number;
+  /** Probability that a word of a piece other than a function word is blanked in stage 4 (default 0.05). */
+  denseP?: number;
+  /** Probability that a function word of a piece is blanked in stage 4 (default 0.25). */
+  denseFunctionP?: number;
+  /** Peak learning rate of stage 4 (default 3e-4, cosine decay to a tenth). */
+  denseLr?: number;
   /** Stop after building the corpus and the examples. */
   prepareOnly?: boolean;
   /** Skip training: export the run's best checkpoint as it is. */
@@ -174,6 +194,13 @@ export const PRETRAIN_DEFAULTS = {
   longWarmupSteps: 50,
   longContextSample: 0.05,
   longExamplesPerDoc: 6,
+  // stage 4 (off: it made the base worse; BENCHMARKS.md, "Several blanks per piece"), from stage 3's weights:
+  // stage 3's pieces with a quarter of the function words and a twentieth of the other words blanked (about a
+  // dozen answers per example for one pass over its context, where stage 3 trains one)
+  denseSteps: 0,
+  denseP: 0.05,
+  denseFunctionP: 0.25,
+  denseLr: 3e-4,
 };
 
 /** The options that fix stage 1's weights: a stage-1 export made with the same values is reused. */
@@ -189,6 +216,11 @@ const STAGE1_KEYS = [
 const STAGE2_KEYS = [
   ...STAGE1_KEYS, 'wordSteps', 'wordMaxWords', 'wordSeqLen', 'wordBatchSize', 'wordLr', 'wordWarmupSteps', 'wordContextSample',
   'wordExamplesPerDoc', 'wordInitialExamplesPerDoc', 'wordMix', 'wordLayers',
+] as const;
+
+/** And stage 3's. */
+const STAGE3_KEYS = [
+  ...STAGE2_KEYS, 'longSteps', 'longMaxWords', 'longSeqLen', 'longBatchSize', 'longLr', 'longWarmupSteps', 'longContextSample', 'longExamplesPerDoc',
 ] as const;
 
 export interface PretrainResult {
@@ -215,7 +247,14 @@ function resolve(o: PretrainOptions): Resolved {
   if ((o.longSteps ?? 0) > 0 && o.wordSteps === 0) {
     throw new UserError(`--long-steps ${o.longSteps} continues stage 2, but --word-steps 0 skips it. Fix: drop --long-steps, or give --word-steps`);
   }
-  return {
+  if ((o.denseSteps ?? 0) > 0 && (o.longSteps === 0 || o.wordSteps === 0)) {
+    const skipped = o.longSteps === 0 ? '--long-steps 0 skips stage 3' : '--word-steps 0 skips stages 2 and 3';
+    throw new UserError(`--dense-steps ${o.denseSteps} continues stage 3, but ${skipped}. Fix: drop --dense-steps, or give the earlier stages steps`);
+  }
+  for (const [flag, x] of [['--dense-p', o.denseP], ['--dense-function-p', o.denseFunctionP]] as const) {
+    if (x !== undefined && !(x > 0 && x < 1)) throw new UserError(`${flag} must be a probability in (0, 1), got ${x}. Fix: e.g. ${flag} 0.1`);
+  }
+  const r: Resolved = {
     workDir: o.workDir ?? DEFAULT_WORK_DIR,
     outDir: o.outDir ?? BASE_MODEL_DIR,
     seed: o.seed ?? CORPUS_DEFAULTS.seed,
@@ -260,7 +299,15 @@ function resolve(o: PretrainOptions): Resolved {
     longWarmupSteps: o.longWarmupSteps ?? PRETRAIN_DEFAULTS.longWarmupSteps,
     longContextSample: o.longContextSample ?? PRETRAIN_DEFAULTS.longContextSample,
     longExamplesPerDoc: o.longExamplesPerDoc ?? PRETRAIN_DEFAULTS.longExamplesPerDoc,
+    denseSteps: o.denseSteps ?? PRETRAIN_DEFAULTS.denseSteps,
+    denseP: o.denseP ?? PRETRAIN_DEFAULTS.denseP,
+    denseFunctionP: o.denseFunctionP ?? PRETRAIN_DEFAULTS.denseFunctionP,
+    denseLr: o.denseLr ?? PRETRAIN_DEFAULTS.denseLr,
   };
+  // a stage that continues a skipped one does not run: the manifest and rebuild command say 0 steps for it
+  if (r.wordSteps === 0) r.longSteps = 0;
+  if (r.longSteps === 0) r.denseSteps = 0;
+  return r;
 }
 
 export interface CorpusFiles {
@@ -309,7 +356,7 @@ function sha256OfList(items: string[]): string {
 interface StoreJob {
   split: string;
   name: string;
-  options: { mask: MaskKind; p: number; seqLen: number; seed: number; examplesPerDoc: number; skipIncomplete?: boolean };
+  options: { mask: MaskKind; p: number; pFunction?: number; seqLen: number; seed: number; examplesPerDoc: number; skipIncomplete?: boolean };
 }
 
 /** Stage 1's stores: hierarchical masks, every split of the corpus (validation pieces get one example each). */
@@ -320,9 +367,13 @@ function hierarchicalStores(corpus: CorpusFiles, r: Resolved): StoreJob[] {
   }));
 }
 
-/** A word-blank stage (2, or 3 in longer pieces): its folders and settings. */
+/** A word-blank stage (2; 3 in longer pieces; 4 with several blanks per piece): its folders and settings. */
 interface WordStage {
   name: string;
+  /** The training examples' masks: `word` (one word an example) or `random-words` with probability `p` (`pFunction` for a function word). */
+  mask: 'word' | 'random-words';
+  p: number;
+  pFunction?: number;
   corpusDir: string;
   examplesDir: string;
   runDir: string;
@@ -339,7 +390,7 @@ interface WordStage {
 
 function wordStage(r: Resolved): WordStage {
   return {
-    name: 'stage 2', corpusDir: path.join(r.workDir, 'corpus-words'), examplesDir: path.join(r.workDir, 'examples-words'), runDir: path.join(r.workDir, 'run-words'),
+    name: 'stage 2', mask: 'word', p: r.p, corpusDir: path.join(r.workDir, 'corpus-words'), examplesDir: path.join(r.workDir, 'examples-words'), runDir: path.join(r.workDir, 'run-words'),
     steps: r.wordSteps, maxWords: r.wordMaxWords, seqLen: r.wordSeqLen, batchSize: r.wordBatchSize, lr: r.wordLr, warmupSteps: r.wordWarmupSteps,
     contextSample: r.wordContextSample, examplesPerDoc: r.wordExamplesPerDoc, initialExamplesPerDoc: r.wordInitialExamplesPerDoc,
   };
@@ -347,16 +398,24 @@ function wordStage(r: Resolved): WordStage {
 
 function longStage(r: Resolved): WordStage {
   return {
-    name: 'stage 3', corpusDir: path.join(r.workDir, 'corpus-long'), examplesDir: path.join(r.workDir, 'examples-long'), runDir: path.join(r.workDir, 'run-long'),
+    name: 'stage 3', mask: 'word', p: r.p, corpusDir: path.join(r.workDir, 'corpus-long'), examplesDir: path.join(r.workDir, 'examples-long'), runDir: path.join(r.workDir, 'run-long'),
     steps: r.longSteps, maxWords: r.longMaxWords, seqLen: r.longSeqLen, batchSize: r.longBatchSize, lr: r.longLr, warmupSteps: r.longWarmupSteps,
     contextSample: r.longContextSample, examplesPerDoc: r.longExamplesPerDoc, initialExamplesPerDoc: 0,
   };
 }
 
-/** A word-blank stage's stores: one blanked word per example (train and valid), and the sentence-initial words (train-initial). */
+function denseStage(r: Resolved): WordStage {
+  return { ...longStage(r), name: 'stage 4', mask: 'random-words', p: r.denseP, pFunction: r.denseFunctionP, examplesDir: path.join(r.workDir, 'examples-dense'), runDir: path.join(r.workDir, 'run-dense'), steps: r.denseSteps, lr: r.denseLr };
+}
+
+/**
+ * A word-blank stage's stores: the training examples (`stage.mask`), one blanked word per held-out example (valid:
+ * the same measure in every stage), and the sentence-initial words (train-initial).
+ */
 function wordStores(stage: WordStage, r: Resolved): StoreJob[] {
   const word = (examplesPerDoc: number) => ({ mask: 'word' as const, p: r.p, seqLen: stage.seqLen, seed: r.seed, examplesPerDoc, skipIncomplete: true });
-  const jobs: StoreJob[] = [{ split: 'train', name: 'train', options: word(stage.examplesPerDoc) }, { split: 'valid', name: 'valid', options: word(1) }];
+  const train = { ...word(stage.examplesPerDoc), mask: stage.mask, p: stage.p, ...(stage.pFunction !== undefined ? { pFunction: stage.pFunction } : {}) };
+  const jobs: StoreJob[] = [{ split: 'train', name: 'train', options: train }, { split: 'valid', name: 'valid', options: word(1) }];
   if (stage.initialExamplesPerDoc > 0) {
     jobs.push({ split: 'train', name: 'train-initial', options: { ...word(stage.initialExamplesPerDoc), mask: 'initial-word' } });
   }
@@ -398,21 +457,31 @@ export async function pretrain(options: PretrainOptions = {}): Promise<PretrainR
   const runDir = path.join(r.workDir, 'run');
   const stage1Dir = path.join(r.workDir, 'stage1');
   const stage2Dir = path.join(r.workDir, 'stage2');
+  const stage3Dir = path.join(r.workDir, 'stage3');
   const word = wordStage(r);
   const long = r.longSteps > 0 ? longStage(r) : null;
+  const dense = long && r.denseSteps > 0 ? denseStage(r) : null;
 
   const corpus = await writePretrainCorpus(corpusDir, { ...options, seed: r.seed, validShare: r.validShare, maxWords: r.maxWords, sentencesPerDoc: r.sentencesPerDoc, corpora: r.corpora });
   for (const p of corpus.parts) {
     log(`corpus ${p.corpus}: ${p.sourceDocuments.train} + ${p.sourceDocuments.valid} source documents (train + valid), ${p.pieces.train} + ${p.pieces.valid} pieces, ${p.words.train} + ${p.words.valid} words`);
   }
   await writeExamples(corpus, examplesDir, hierarchicalStores(corpus, r), log);
-  // with a third stage, stage 2's export is reused while it matches: stage 1 and stage 2's examples are then not
-  // needed (built anyway for --prepare-only, which promises every store)
-  let stage2 = long ? currentExport(stage2Dir, STAGE2_KEYS, r, corpus) : null;
+  // a later stage reuses the export of the one before while it matches: the stages before that and their
+  // examples are then not needed (built anyway for --prepare-only, which promises every store)
+  let stage3 = dense ? currentExport(stage3Dir, STAGE3_KEYS, r, corpus) : null;
+  let stage2 = long && !stage3 ? currentExport(stage2Dir, STAGE2_KEYS, r, corpus) : null;
   if (r.wordSteps > 0) {
-    for (const stage of [...(stage2 && !options.prepareOnly ? [] : [word]), ...(long ? [long] : [])]) {
-      // the same documents held out (the choice is per source document), cut into shorter pieces
-      const wordCorpus = await writePretrainCorpus(stage.corpusDir, { ...options, seed: r.seed, validShare: r.validShare, maxWords: stage.maxWords, sentencesPerDoc: r.wordSentencesPerDoc, corpora: r.corpora });
+    const needed = options.prepareOnly ? [word, long, dense] : [stage2 || stage3 ? null : word, stage3 ? null : long, dense];
+    const written = new Map<string, CorpusFiles>();
+    for (const stage of needed.filter((x): x is WordStage => x !== null)) {
+      // the same documents held out (the choice is per source document), cut into shorter pieces (stages 3 and
+      // 4 share theirs)
+      let wordCorpus = written.get(stage.corpusDir);
+      if (!wordCorpus) {
+        wordCorpus = await writePretrainCorpus(stage.corpusDir, { ...options, seed: r.seed, validShare: r.validShare, maxWords: stage.maxWords, sentencesPerDoc: r.wordSentencesPerDoc, corpora: r.corpora });
+        written.set(stage.corpusDir, wordCorpus);
+      }
       await writeExamples(wordCorpus, stage.examplesDir, wordStores(stage, r), log);
     }
   }
@@ -465,18 +534,30 @@ export async function pretrain(options: PretrainOptions = {}): Promise<PretrainR
     const wordInit = r.wordLayers > 0 ? await growStage1(stage1Dir, path.join(r.workDir, 'stage1-grown'), r, log) : stage1Dir;
     const trained = await trainWordStage(word, wordInit);
     return exportBase({
-      runDir: word.runDir, examplesDir, corpus, r: { ...r, longSteps: 0 }, ...trained, log, seconds: seconds(), outDir, stage1: stageSummary(stage1),
+      runDir: word.runDir, examplesDir, corpus, r: { ...r, longSteps: 0, denseSteps: 0 }, ...trained, log, seconds: seconds(), outDir, stage1: stageSummary(stage1),
     });
   };
   if (!long) return { workDir: r.workDir, outDir: r.outDir, manifest: await trainStages12(r.outDir) };
-  if (stage2) log(`stage 2: up to date (${stage2Dir}, step ${(stage2.checkpoint as { step: number }).step})`);
-  else stage2 = await trainStages12(stage2Dir);
 
-  // stage 3: word blanks in longer pieces, from stage 2's weights
-  const trained = await trainWordStage(long, stage2Dir);
+  // stage 3: word blanks in longer pieces, from stage 2's weights (stage 2 reused while current), exported to `outDir`
+  const trainStage3 = async (outDir: string) => {
+    if (stage2) log(`stage 2: up to date (${stage2Dir}, step ${(stage2.checkpoint as { step: number }).step})`);
+    else stage2 = await trainStages12(stage2Dir);
+    const trained = await trainWordStage(long, stage2Dir);
+    return exportBase({
+      runDir: long.runDir, examplesDir, corpus, r: { ...r, denseSteps: 0 }, ...trained, log, seconds: seconds(),
+      outDir, stage1: stage2.stage1 as Record<string, unknown>, stage2: stageSummary(stage2),
+    });
+  };
+  if (!dense) return { workDir: r.workDir, outDir: r.outDir, manifest: await trainStage3(r.outDir) };
+  if (stage3) log(`stage 3: up to date (${stage3Dir}, step ${(stage3.checkpoint as { step: number }).step})`);
+  else stage3 = await trainStage3(stage3Dir);
+
+  // stage 4: several word blanks per piece, from stage 3's weights
+  const trained = await trainWordStage(dense, stage3Dir);
   const manifest = await exportBase({
-    runDir: long.runDir, examplesDir, corpus, r, ...trained, log, seconds: seconds(),
-    outDir: r.outDir, stage1: stage2.stage1 as Record<string, unknown>, stage2: stageSummary(stage2),
+    runDir: dense.runDir, examplesDir, corpus, r, ...trained, log, seconds: seconds(), outDir: r.outDir,
+    stage1: stage3.stage1 as Record<string, unknown>, stage2: stage3.stage2 as Record<string, unknown>, stage3: stageSummary(stage3),
   });
   return { workDir: r.workDir, outDir: r.outDir, manifest };
 }
@@ -536,8 +617,10 @@ interface ExportJob {
   outDir: string;
   /** Stage 1's record when this run continued it. */
   stage1?: Record<string, unknown>;
-  /** Stage 2's record when this run (stage 3) continued it. */
+  /** Stage 2's record when this run (stage 3 or 4) continued it. */
   stage2?: Record<string, unknown>;
+  /** Stage 3's record when this run (stage 4) continued it. */
+  stage3?: Record<string, unknown>;
 }
 
 /** Evaluate a run's best checkpoint per corpus and write its export to `outDir`. */
@@ -583,6 +666,7 @@ async function exportBase(job: ExportJob): Promise<Record<string, unknown>> {
     options: { ...r, workDir: path.relative(projectRoot, r.workDir), outDir: path.relative(projectRoot, r.outDir) },
     ...(job.stage1 ? { stage1: job.stage1 } : {}),
     ...(job.stage2 ? { stage2: job.stage2 } : {}),
+    ...(job.stage3 ? { stage3: job.stage3 } : {}),
     model: {
       config: model.config, parameters: model.parameterCount(), preset: r.model, storage: 'float16 (widened to float32 on load)',
       // fine-tuning with the preset's 0.1 (as GPT-2's config has) undid what stage 2 taught: BENCHMARKS.md
@@ -660,7 +744,8 @@ export function rebuildCommand(r: Resolved): string {
   flag('word-initial-examples-per-doc', r.wordInitialExamplesPerDoc, d.wordInitialExamplesPerDoc);
   flag('word-layers', r.wordLayers, d.wordLayers);
   if (r.wordMix !== d.wordMix) parts.push('--no-word-mix');
-  flag('long-steps', r.longSteps, d.longSteps);
+  // a later stage's flags only where it runs (--word-steps 0 already skips stages 3 and 4)
+  if (r.wordSteps > 0) flag('long-steps', r.longSteps, d.longSteps);
   if (r.longSteps > 0) {
     flag('long-max-words', r.longMaxWords, d.longMaxWords);
     flag('long-seq-len', r.longSeqLen, d.longSeqLen);
@@ -669,6 +754,12 @@ export function rebuildCommand(r: Resolved): string {
     flag('long-warmup-steps', r.longWarmupSteps, d.longWarmupSteps);
     flag('long-context-sample', r.longContextSample, d.longContextSample);
     flag('long-examples-per-doc', r.longExamplesPerDoc, d.longExamplesPerDoc);
+    flag('dense-steps', r.denseSteps, d.denseSteps);
+    if (r.denseSteps > 0) {
+      flag('dense-p', r.denseP, d.denseP);
+      flag('dense-function-p', r.denseFunctionP, d.denseFunctionP);
+      flag('dense-lr', r.denseLr, d.denseLr);
+    }
   }
   return parts.join(' ');
 }

@@ -64,23 +64,34 @@ export function baseModelInfo(dir = BASE_MODEL_DIR): BaseModelInfo {
     dir,
     parameters: m.model.parameters,
     preset: m.model.preset,
-    // both stages when the base continued a first stage (pretrain.ts)
-    steps: m.checkpoint.step + (m.stage1?.checkpoint.step ?? 0),
-    tokenPositions: m.checkpoint.tokensSeen + (m.stage1?.checkpoint.tokensSeen ?? 0),
+    // every stage when the base continued earlier ones (pretrain.ts keeps their records as stage1, stage2, ...)
+    steps: stageRecords(m).reduce((s, r) => s + r.checkpoint.step, 0),
+    tokenPositions: stageRecords(m).reduce((s, r) => s + r.checkpoint.tokensSeen, 0),
     bytes: fs.statSync(path.join(dir, 'model.safetensors')).size,
     validation: Object.entries(v).map(([k, x]) => ({ heldOut: k, examples: x.examples, context: x.contextPerplexity, infill: x.infillPerplexity, infillText: x.infillTextPerplexity })),
     rebuild: m.rebuild,
   };
 }
 
+/** The last stage's record (the manifest's top level) and each earlier stage's. */
+function stageRecords(m: Record<string, unknown>): Array<{ checkpoint: { step: number; tokensSeen: number } }> {
+  const earlier = ['stage1', 'stage2', 'stage3'].map((k) => m[k]).filter((x) => x !== undefined);
+  return [m, ...earlier] as Array<{ checkpoint: { step: number; tokensSeen: number } }>;
+}
+
 const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)} %`);
+
+const SCORING_NAMES: Record<MinimalPairReport['scoring'], string> = {
+  blank: 'the blank as written',
+  'with-next-word': 'scored with the word after the blank',
+};
 
 /**
  * The three checks of the embedded run as sentences with their measured numbers: the ILM's perplexity of the
  * original words against the baseline's, the one-word share of word-blank samples (target 80 %), and the
- * minimal-pair accuracy per category (target 75 %, chance 50 %).
+ * minimal-pair accuracy per category (target 75 %, chance 50 %), one sentence per scoring of the pairs given.
  */
-export function describeChecks(input: { ilmLabel: string; lmLabel: string; report: HarnessLike; pairs: MinimalPairReport }): string[] {
+export function describeChecks(input: { ilmLabel: string; lmLabel: string; report: HarnessLike; pairs: MinimalPairReport | MinimalPairReport[] }): string[] {
   const ilm = input.report.summary[input.ilmLabel]?.overall;
   const lm = input.report.summary[input.lmLabel]?.overall;
   const lines: string[] = [];
@@ -95,13 +106,14 @@ export function describeChecks(input: { ilmLabel: string; lmLabel: string; repor
   if (w.share !== null) {
     lines.push(`Sampled fills of word blanks that are one word: ${w.oneWord} of ${w.fills} (${pct(w.share)}; target at least 80 %: ${w.share >= 0.8 ? 'met' : 'not met'}).`);
   }
-  const p = input.pairs;
-  const sign = binomialUpperTail(p.overall.right, p.overall.pairs);
-  lines.push(
-    `Minimal pairs ranked correctly: ${p.overall.right} of ${p.overall.pairs} (${pct(p.overall.accuracy)}; chance 50 %, ` +
-      `${sign <= 0.05 ? 'above' : 'not above'} chance by the one-sided sign test, p = ${sign < 0.001 ? sign.toExponential(1) : sign.toFixed(3)}; ` +
-      `target at least 75 %: ${p.overall.accuracy >= 0.75 ? 'met' : 'not met'}); ` +
-      p.byCategory.map((c) => `${c.category} ${c.right}/${c.pairs}`).join(', ') + '.',
-  );
+  for (const p of Array.isArray(input.pairs) ? input.pairs : [input.pairs]) {
+    const sign = binomialUpperTail(p.overall.right, p.overall.pairs);
+    lines.push(
+      `Minimal pairs ranked correctly (rank, ${SCORING_NAMES[p.scoring]}): ${p.overall.right} of ${p.overall.pairs} (${pct(p.overall.accuracy)}; chance 50 %, ` +
+        `${sign <= 0.05 ? 'above' : 'not above'} chance by the one-sided sign test, p = ${sign < 0.001 ? sign.toExponential(1) : sign.toFixed(3)}; ` +
+        `target at least 75 %: ${p.overall.accuracy >= 0.75 ? 'met' : 'not met'}); ` +
+        p.byCategory.map((c) => `${c.category} ${c.right}/${c.pairs}`).join(', ') + '.',
+    );
+  }
   return lines;
 }

@@ -14,7 +14,7 @@ function pctOf(x: number | undefined): string {
 
 type Validation = Record<string, { infillTextPerplexity: number | null; contextPerplexity: number | null; infillPerplexity: number | null; examples: number }>;
 
-/** What the manifest keeps of an earlier stage (stage1, stage2), or of the last one (top level). */
+/** What the manifest keeps of an earlier stage (stage1, stage2, stage3), or of the last one (top level). */
 interface StageRecord {
   checkpoint: { step: number; tokensSeen: number };
   training: { wallSecondsToCheckpoint: number | null; backend?: { description?: string } };
@@ -25,6 +25,7 @@ interface ReadmeOptions {
   contextSample: number; batchSize: number; seqLen: number; lr: number; warmupSteps: number; schedule: string; p: number; maxWords: number; sentencesPerDoc: number; dropout: number;
   wordMaxWords: number; wordSeqLen: number; wordBatchSize: number; wordLr: number; wordWarmupSteps: number; wordMix: boolean; wordLayers?: number; wordContextSample?: number;
   longMaxWords?: number; longSeqLen?: number; longBatchSize?: number; longLr?: number; longWarmupSteps?: number; longContextSample?: number;
+  denseP?: number; denseFunctionP?: number; denseLr?: number;
 }
 
 const minutes = (x: number | null | undefined) => (x == null ? '?' : (x / 60).toFixed(0));
@@ -34,11 +35,15 @@ function contextShare(share: number | undefined, stage1: number): string {
   return share !== undefined && share !== stage1 ? ` with the context at ${pctOf(share)} of its targets` : '';
 }
 
-/** One bullet per stage: stage 1 (hierarchical masks), stage 2 (word blanks, short pieces), stage 3 (word blanks, longer pieces). */
+/**
+ * One bullet per stage: stage 1 (hierarchical masks), stage 2 (word blanks, short pieces), stage 3 (word blanks,
+ * longer pieces), stage 4 (several word blanks a piece).
+ */
 function trainingLines(m: Record<string, unknown>, o: ReadmeOptions): string[] {
   const last = m as unknown as StageRecord;
   const s1 = m.stage1 as StageRecord | undefined;
   const s2 = m.stage2 as StageRecord | undefined;
+  const s3 = m.stage3 as StageRecord | undefined;
   const platform = String((m.versions as { platform: string }).platform);
   const backend = last.training.backend?.description?.split(' (')[0] ?? '?';
   const stage1Objective = `infill mean + context mean, the context taken at a random ${pctOf(o.contextSample)} of its targets each step ` +
@@ -59,11 +64,16 @@ function trainingLines(m: Record<string, unknown>, o: ReadmeOptions): string[] {
     `- training, stage 2 (word blanks, from stage 1's weights${(o.wordLayers ?? 0) > 0 ? ` grown to ${o.wordLayers} layers, the new blocks appended as the identity` : ''}: the same training documents in pieces of at most ${o.wordMaxWords} words, each example blanking one word${mix}): ` +
       `${done(stage2, o.wordBatchSize, o.wordSeqLen)}; the same loss${contextShare(o.wordContextSample, o.contextSample)}, AdamW at ${o.wordLr} after ${o.wordWarmupSteps} warm-up steps, cosine decay to a tenth`,
   ];
+  const loss3 = `the same loss${contextShare(o.longContextSample, o.contextSample)}`;
   if (s2) {
     lines.push(`- training, stage 3 (word blanks in longer pieces, from stage 2's weights: pieces of at most ${o.longMaxWords} words, each example blanking one word${mix}): ` +
-      `${done(last, o.longBatchSize!, o.longSeqLen!)}; the same loss${contextShare(o.longContextSample, o.contextSample)}, AdamW at ${o.longLr} after ${o.longWarmupSteps} warm-up steps, cosine decay to a tenth`);
+      `${done(s3 ?? last, o.longBatchSize!, o.longSeqLen!)}; ${loss3}, AdamW at ${o.longLr} after ${o.longWarmupSteps} warm-up steps, cosine decay to a tenth`);
   }
-  lines.push(`- ${s2 ? 'all three' : 'both'} on ${platform}, backend ${backend}`);
+  if (s3) {
+    lines.push(`- training, stage 4 (several word blanks a piece, from stage 3's weights: stage 3's pieces, function words blanked with probability ${o.denseFunctionP} and other words with ${o.denseP}, each its own blank${mix}): ` +
+      `${done(last, o.longBatchSize!, o.longSeqLen!)}; ${loss3}, AdamW at ${o.denseLr} after ${o.longWarmupSteps} warm-up steps, cosine decay to a tenth`);
+  }
+  lines.push(`- ${s3 ? 'all four' : s2 ? 'all three' : 'both'} on ${platform}, backend ${backend}`);
   return lines;
 }
 
@@ -105,6 +115,7 @@ export function baseModelReadme(m: Record<string, unknown>, command: string): st
     '',
     ...earlier('stage 1 alone', m.stage1 as StageRecord | undefined),
     ...earlier('stage 2', m.stage2 as StageRecord | undefined),
+    ...earlier('stage 3', m.stage3 as StageRecord | undefined),
     'Rebuild (about as long as it took here; resumes from its checkpoint when interrupted):',
     '',
     '```',

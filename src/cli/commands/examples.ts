@@ -30,12 +30,13 @@ export function registerExamples(program: Command): void {
     .option('--examples-per-doc <n>', 'example slots per document (a slot whose attempts all fail stays empty)', wholeNumber('--examples-per-doc', 1), EXAMPLE_DEFAULTS.examplesPerDoc)
     .option('--max-retries <n>', 'attempts per slot at a mask that passes every check', wholeNumber('--max-retries', 1), EXAMPLE_DEFAULTS.maxRetries)
     .addOption(
-      new Option('--mask <type>', 'hierarchical: the spec\'s mixture of document/paragraph/sentence/ngram/word masks; a single type blanks exactly one unit of that type per example (the per-type test sets); initial-word: the first word of one sentence')
+      new Option('--mask <type>', 'hierarchical: the spec\'s mixture of document/paragraph/sentence/ngram/word masks; a single type blanks exactly one unit of that type per example (the per-type test sets); initial-word: the first word of one sentence; random-words: every word with probability --p, each its own blank')
         .choices([...MASK_KINDS])
         .default(EXAMPLE_DEFAULTS.mask),
     )
     .option('--p <prob>', 'masking probability at every level of the hierarchy', probability('--p', '0.03'), EXAMPLE_DEFAULTS.p)
     .option('--p-word <prob>', 'a different probability for the word walk inside sentences (word and n-gram blanks; default: --p)', probability('--p-word', '0.15'))
+    .option('--p-function <prob>', 'random-words: a different probability for function words (articles, pronouns, prepositions, conjunctions, auxiliaries; src/ilm/function-words.ts; default: --p)', probability('--p-function', '0.25'))
     .option('--min-spans <n>', 'refuse masks with fewer spans (default: none, empty masks allowed)', wholeNumber('--min-spans', 0))
     .option('--max-spans <n>', 'keep a random subset of this many spans (still in text order) when a mask has more (default: no limit)', wholeNumber('--max-spans', 1))
     .option('--allow-duplicates', 'accept the same mask twice for one document', false)
@@ -48,7 +49,7 @@ export function registerExamples(program: Command): void {
         split: string,
         dataDir: string,
         outDir: string,
-        o: { task: Task; seed: number; examplesPerDoc: number; maxRetries: number; mask: MaskKind; p: number; pWord?: number; minSpans?: number; maxSpans?: number; allowDuplicates: boolean; seqLen: number; skipIncomplete: boolean; workers?: number; name?: string },
+        o: { task: Task; seed: number; examplesPerDoc: number; maxRetries: number; mask: MaskKind; p: number; pWord?: number; pFunction?: number; minSpans?: number; maxSpans?: number; allowDuplicates: boolean; seqLen: number; skipIncomplete: boolean; workers?: number; name?: string },
       ) => {
         const { buildExamples, formatSummary } = await import('../../ilm/examples');
         const result = await buildExamples(split, dataDir, outDir, {
@@ -59,6 +60,7 @@ export function registerExamples(program: Command): void {
           mask: o.mask,
           p: o.p,
           pWord: o.pWord ?? null,
+          pFunction: o.pFunction ?? null,
           minSpans: o.minSpans ?? null,
           maxSpans: o.maxSpans ?? null,
           allowDuplicates: o.allowDuplicates,

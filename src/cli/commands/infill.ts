@@ -1,7 +1,8 @@
 /** `cefrlab infill`: fill the blanks of a text with a trained ILM, rank candidate fills, or list top fills. */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { UserError } from '../../runtime/errors';
 import { numberIn, wholeNumber } from '../options';
+import { RANK_SCORINGS, type RankScoring } from '../../infill/rank-scoring';
 
 /** What `addSamplingOptions` adds to a command's parsed options. */
 export interface SamplingCliOptions {
@@ -26,6 +27,7 @@ interface InfillCliOptions extends SamplingCliOptions {
   n: number;
   seed: number;
   rank?: string[];
+  scoring: RankScoring;
   top?: number;
   json: boolean;
 }
@@ -44,6 +46,11 @@ export function registerInfill(program: Command): void {
     .option('--seed <n>', 'random seed of the sampler; same model, text, options and seed give the same fills', wholeNumber('--seed', 0), 0);
   addSamplingOptions(cmd)
     .option('--rank <candidate...>', 'score these fills instead of sampling: log-probability of each (sum and per token, end of answer included), most probable first; several blanks: one fill per blank separated by "|"')
+    .addOption(
+      new Option('--scoring <kind>', 'with --rank: blank scores each fill in the blank as written; with-next-word widens a word blank over the word after it and scores the fill followed by that word (the same ranking for an exact model; a small one reads the next word better inside its answer, e.g. a/an)')
+        .choices([...RANK_SCORINGS])
+        .default('blank'),
+    )
     .option('--top <k>', 'list the k most probable single-token fills of the (one) blank with their probabilities, instead of sampling', wholeNumber('--top', 1))
     .option('--json', 'print the results as JSON', false)
     .action(async (o: InfillCliOptions) => {
@@ -57,7 +64,7 @@ export function registerInfill(program: Command): void {
         const out: Record<string, unknown> = {};
         const lines: string[] = [];
         if (o.rank) {
-          const ranked = await rank(model, o.text, o.rank);
+          const ranked = await rank(model, o.text, o.rank, { scoring: o.scoring });
           out.rank = ranked;
           ranked.forEach((r, i) => {
             lines.push(`${i + 1}. ${JSON.stringify(r.candidate)}  log-prob ${r.logProb.toFixed(4)}  per token ${r.meanLogProb.toFixed(4)}  ${r.text}`);

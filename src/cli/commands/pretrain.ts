@@ -12,7 +12,7 @@ function schedule(value: string | undefined): 'constant' | 'cosine' | undefined 
 interface PretrainCli {
   workDir?: string; out?: string; seed: number; model?: string; dropout?: number; maxSteps?: number; batchSize?: number; accum?: number; lr?: number;
   warmupSteps?: number; schedule?: string; weightDecay?: number; clip?: number; contextSample?: number; seqLen?: number; examplesPerDoc?: number; p?: number; maxWords?: number;
-  validShare?: number; validMaxExamples?: number; wordSteps?: number; wordMaxWords?: number; wordSeqLen?: number; wordBatchSize?: number; wordLr?: number; wordWarmupSteps?: number; wordContextSample?: number; wordExamplesPerDoc?: number; wordInitialExamplesPerDoc?: number; wordLayers?: number; wordMix?: boolean; longSteps?: number; longMaxWords?: number; longSeqLen?: number; longBatchSize?: number; longLr?: number; longWarmupSteps?: number; longContextSample?: number; longExamplesPerDoc?: number; evalEverySteps?: number; evalMaxExamples?: number; corpora?: string[]; restart: boolean; prepareOnly: boolean; exportOnly: boolean;
+  validShare?: number; validMaxExamples?: number; wordSteps?: number; wordMaxWords?: number; wordSeqLen?: number; wordBatchSize?: number; wordLr?: number; wordWarmupSteps?: number; wordContextSample?: number; wordExamplesPerDoc?: number; wordInitialExamplesPerDoc?: number; wordLayers?: number; wordMix?: boolean; longSteps?: number; longMaxWords?: number; longSeqLen?: number; longBatchSize?: number; longLr?: number; longWarmupSteps?: number; longContextSample?: number; longExamplesPerDoc?: number; denseSteps?: number; denseP?: number; denseFunctionP?: number; denseLr?: number; evalEverySteps?: number; evalMaxExamples?: number; corpora?: string[]; restart: boolean; prepareOnly: boolean; exportOnly: boolean;
 }
 
 export function registerPretrain(program: Command): void {
@@ -23,10 +23,12 @@ export function registerPretrain(program: Command): void {
         'OneStopEnglish, CEFR-SP; never CEFR-ASAG): corpus with a held-out part per corpus -> ILM examples with hierarchical masks -> ' +
         'training (resumes from its checkpoint when rerun) -> the best checkpoint in half precision with config.json, ' +
         'manifest.json (hashes, options, steps, validation perplexity per corpus) and README.md in --out (default data/models/base, what `train --init base` uses). ' +
-        'Three stages: stage 1 (hierarchical masks) is exported to WORK_DIR/stage1 (reused while its options match); stage 2, ' +
+        'Four stages: stage 1 (hierarchical masks) is exported to WORK_DIR/stage1 (reused while its options match); stage 2, ' +
         '--word-steps steps on one-word blanks in short pieces, stage 1\'s examples mixed in, continues from it and is exported to WORK_DIR/stage2 ' +
         '(reused likewise); stage 3, --long-steps steps on one-word blanks in pieces of up to --long-max-words words, continues from that ' +
-        'before the export to --out (--long-steps 0: stage 2 goes to --out; --word-steps 0: stage 1 alone). Defaults: the settings of the shipped model.',
+        'and is exported to WORK_DIR/stage3 (reused likewise); stage 4, --dense-steps steps on the same pieces with function words blanked with ' +
+        'probability --dense-function-p and other words with --dense-p, continues from that before the export to --out (--dense-steps 0: stage 3 goes to --out; --long-steps 0: ' +
+        'stage 2; --word-steps 0: stage 1 alone). Defaults: the settings of the shipped model.',
     )
     .option('--work-dir <dir>', 'corpus, examples and the training run (default experiments/pretrain-base)')
     .option('--out <dir>', 'where the exported model goes (default data/models/base)')
@@ -61,7 +63,7 @@ export function registerPretrain(program: Command): void {
     .option('--word-initial-examples-per-doc <n>', 'stage 2: examples per training piece that blank the first word of a sentence, whose answer the right side decides (default 0: none)', wholeNumber('--word-initial-examples-per-doc', 0))
     .option('--word-layers <n>', 'stage 2: grow stage 1\'s model to n layers first, the new blocks appended as the identity (default 0: stage 1\'s depth)', wholeNumber('--word-layers', 0))
     .option('--no-word-mix', 'stage 2: train on the one-word examples alone (default: stage 1\'s hierarchical examples, cut to the same length, are drawn in too)')
-    .option('--long-steps <n>', 'steps of stage 3, one-word blanks in longer pieces, from stage 2\'s weights (default 0: none; stage 2 is then exported to WORK_DIR/stage2 and reused)', wholeNumber('--long-steps', 0))
+    .option('--long-steps <n>', 'steps of stage 3, one-word blanks in longer pieces, from stage 2\'s weights, which are exported to WORK_DIR/stage2 and reused (default 10000, as the shipped base; 0: none)', wholeNumber('--long-steps', 0))
     .option('--long-max-words <n>', 'stage 3: longest piece in words (default 90)', wholeNumber('--long-max-words', 10))
     .option('--long-seq-len <n>', 'stage 3: example length in tokens; longer examples are dropped (default 128)', wholeNumber('--long-seq-len', 16))
     .option('--long-batch-size <n>', 'stage 3: examples per step (default 32)', wholeNumber('--long-batch-size', 1))
@@ -69,6 +71,10 @@ export function registerPretrain(program: Command): void {
     .option('--long-warmup-steps <n>', 'stage 3: linear warm-up steps (default 50)', wholeNumber('--long-warmup-steps', 0))
     .option('--long-context-sample <x>', 'stage 3: share of the context targets in the loss, in (0, 1] (default 0.05)', nonNegative('--long-context-sample'))
     .option('--long-examples-per-doc <n>', 'stage 3: masked examples per training piece, each a different word (default 6)', wholeNumber('--long-examples-per-doc', 1))
+    .option('--dense-steps <n>', 'steps of stage 4, stage 3\'s pieces with several one-word blanks each, from stage 3\'s weights, which are exported to WORK_DIR/stage3 and reused (default 0: none, an experiment the shipped base does not have); batch, length, warm-up and context share as stage 3', wholeNumber('--dense-steps', 0))
+    .option('--dense-p <x>', 'stage 4: probability that a word other than a function word is blanked (default 0.05)', nonNegative('--dense-p'))
+    .option('--dense-function-p <x>', 'stage 4: probability that a function word (src/ilm/function-words.ts) is blanked (default 0.25)', nonNegative('--dense-function-p'))
+    .option('--dense-lr <x>', 'stage 4: AdamW peak learning rate, cosine decay to a tenth (default 3e-4)', nonNegative('--dense-lr'))
     .option('--corpora <names...>', 'only these corpora (brown ellipse onestopenglish cefr-sp)')
     .option('--restart', 'delete the run\'s checkpoints and start again instead of resuming', false)
     .option('--prepare-only', 'build the corpus and the examples, then stop', false)
@@ -83,7 +89,7 @@ export function registerPretrain(program: Command): void {
         p: o.p, maxWords: o.maxWords, validShare: o.validShare, validMaxExamples: o.validMaxExamples, evalEverySteps: o.evalEverySteps, evalMaxExamples: o.evalMaxExamples,
         wordSteps: o.wordSteps, wordMaxWords: o.wordMaxWords, wordSeqLen: o.wordSeqLen, wordBatchSize: o.wordBatchSize, wordLr: o.wordLr, wordWarmupSteps: o.wordWarmupSteps, wordContextSample: o.wordContextSample, wordExamplesPerDoc: o.wordExamplesPerDoc, wordInitialExamplesPerDoc: o.wordInitialExamplesPerDoc, wordLayers: o.wordLayers, wordMix: o.wordMix,
         longSteps: o.longSteps, longMaxWords: o.longMaxWords, longSeqLen: o.longSeqLen, longBatchSize: o.longBatchSize, longLr: o.longLr, longWarmupSteps: o.longWarmupSteps,
-        longContextSample: o.longContextSample, longExamplesPerDoc: o.longExamplesPerDoc,
+        longContextSample: o.longContextSample, longExamplesPerDoc: o.longExamplesPerDoc, denseSteps: o.denseSteps, denseP: o.denseP, denseFunctionP: o.denseFunctionP, denseLr: o.denseLr,
         corpora, restart: o.restart, prepareOnly: o.prepareOnly, exportOnly: o.exportOnly,
       });
     });
