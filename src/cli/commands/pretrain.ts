@@ -23,12 +23,12 @@ export function registerPretrain(program: Command): void {
         'OneStopEnglish, CEFR-SP; never CEFR-ASAG): corpus with a held-out part per corpus -> ILM examples with hierarchical masks -> ' +
         'training (resumes from its checkpoint when rerun) -> the best checkpoint in half precision with config.json, ' +
         'manifest.json (hashes, options, steps, validation perplexity per corpus) and README.md in --out (default data/models/base, what `train --init base` uses). ' +
-        'Four stages: stage 1 (hierarchical masks) is exported to WORK_DIR/stage1 (reused while its options match); stage 2, ' +
+        'Three stages, and an experimental fourth: stage 1 (hierarchical masks) is exported to WORK_DIR/stage1 (reused while its options match); stage 2, ' +
         '--word-steps steps on one-word blanks in short pieces, stage 1\'s examples mixed in, continues from it and is exported to WORK_DIR/stage2 ' +
         '(reused likewise); stage 3, --long-steps steps on one-word blanks in pieces of up to --long-max-words words, continues from that ' +
-        'and is exported to WORK_DIR/stage3 (reused likewise); stage 4, --dense-steps steps on the same pieces with function words blanked with ' +
-        'probability --dense-function-p and other words with --dense-p, continues from that before the export to --out (--dense-steps 0: stage 3 goes to --out; --long-steps 0: ' +
-        'stage 2; --word-steps 0: stage 1 alone). Defaults: the settings of the shipped model.',
+        'before the export to --out. With --dense-steps, stage 3 goes to WORK_DIR/stage3 (reused likewise) and stage 4, steps on the same pieces with function ' +
+        'words blanked with probability --dense-function-p and other words with --dense-p, continues from it before the export (--long-steps 0: ' +
+        'stage 2 goes to --out; --word-steps 0: stage 1 alone). Defaults: the settings of the shipped model (no stage 4).',
     )
     .option('--work-dir <dir>', 'corpus, examples and the training run (default experiments/pretrain-base)')
     .option('--out <dir>', 'where the exported model goes (default data/models/base)')
