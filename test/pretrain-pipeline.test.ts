@@ -9,6 +9,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { PRETRAIN_DEFAULTS, pretrain, rebuildCommand, wallClock } from '../src/pretrain/pretrain';
 import { CORPUS_DEFAULTS } from '../src/pretrain/corpus';
 import { UserError } from '../src/runtime/errors';
@@ -261,6 +262,25 @@ test('pretrain --word-layers: refused before any work when it cannot apply, with
   await bad({ denseSteps: 100, longSteps: 0 }, /--dense-steps 100 continues stage 3, but --long-steps 0 skips stage 3\. Fix/);
   await bad({ denseSteps: 100, wordSteps: 0 }, /--dense-steps 100 continues stage 3, but --word-steps 0 skips stages 2 and 3\. Fix/);
   await bad({ denseP: 1 }, /--dense-p must be a probability in \(0, 1\), got 1\. Fix/);
+  assert.ok(!fs.existsSync(path.join(dir, 'work')), 'nothing was built');
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('cefrlab pretrain: the options reach the pipeline by name (a stage\'s settings too), refusals exit before any work', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pt-cli-'));
+  const run = (...args: string[]) => spawnSync(process.execPath, [path.join(__dirname, '..', 'bin', 'cefrlab.js'), 'pretrain', '--work-dir', path.join(dir, 'work'), '--out', path.join(dir, 'out'), ...args], { encoding: 'utf8' });
+  const dense = run('--dense-steps', '5', '--long-steps', '0');
+  assert.equal(dense.status, 2, dense.stderr);
+  assert.match(dense.stderr, /--dense-steps 5 continues stage 3, but --long-steps 0 skips stage 3\. Fix/);
+  const share = run('--long-context-sample', '0');
+  assert.equal(share.status, 2, share.stderr);
+  assert.match(share.stderr, /--long-context-sample must be in \(0, 1\], got 0\. Fix/);
+  const p = run('--dense-function-p', '1');
+  assert.match(p.stderr, /--dense-function-p must be a probability in \(0, 1\), got 1\. Fix/);
+  // the help shows each stage's defaults from the one place they are kept
+  const help = spawnSync(process.execPath, [path.join(__dirname, '..', 'bin', 'cefrlab.js'), 'pretrain', '--help'], { encoding: 'utf8' }).stdout.replace(/\s+/g, ' ');
+  assert.match(help, new RegExp(`--word-batch-size <n> stage 2: examples per step \\(default ${PRETRAIN_DEFAULTS.wordBatchSize}\\)`));
+  assert.match(help, new RegExp(`--long-batch-size <n> stage 3: examples per step \\(default ${PRETRAIN_DEFAULTS.longBatchSize}\\)`));
   assert.ok(!fs.existsSync(path.join(dir, 'work')), 'nothing was built');
   fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -43,15 +43,13 @@ export async function evaluateExperiment(expDir: string, examplesDir: string, op
   const modelDir = resolveModelDir(expDir);
   const model = loadModel(modelDir);
   try {
-    let mask = '';
     const run = async (name: string) => {
       const set = openExamples(examplesDir, name);
-      mask ||= set.header.masking.mask;
-      return evaluateModel(model, set.source, evalSample(seed, set.source.count, maxExamples), { batchSize });
+      return { mask: set.header.masking.mask, metrics: await evaluateModel(model, set.source, evalSample(seed, set.source.count, maxExamples), { batchSize }) };
     };
-    const overall = await run(tag);
+    const { mask, metrics: overall } = await run(tag);
     const perMaskType = [];
-    for (const s of singleTypeSets(examplesDir, tag)) perMaskType.push({ mask: s.mask, set: s.name, metrics: await run(s.name) });
+    for (const s of singleTypeSets(examplesDir, tag)) perMaskType.push({ mask: s.mask, set: s.name, metrics: (await run(s.name)).metrics });
     return { expDir, modelDir, examplesDir, tag, mask, seed, maxExamples, overall, perMaskType };
   } finally {
     model.dispose();

@@ -160,14 +160,9 @@ export async function rank(model: GPT2, text: string, candidates: Array<string |
   if (!RANK_SCORINGS.includes(scoring)) throw new UserError(`scoring must be one of ${RANK_SCORINGS.join(', ')}, got "${scoring}". Fix: pass one of them`);
   const { parsed, prompt: asWritten } = infillPrompt(text);
   const fillSets = candidates.map((c) => candidateFills(parsed, c));
-  let prompt = asWritten;
-  let suffixes = parsed.blanks.map(() => '');
-  if (scoring === 'with-next-word') {
-    const wide = widenOverNextWord(parsed);
-    const { tokens } = encodePieces(wide.parsed.pieces.map(encodeText), wide.parsed.blanks.map((b) => b.type));
-    prompt = [...tokens, SEP_ID];
-    suffixes = wide.suffixes;
-  }
+  const wide = scoring === 'with-next-word' ? widenOverNextWord(parsed) : null;
+  const prompt = wide ? [...encodePieces(wide.parsed.pieces.map(encodeText), wide.parsed.blanks.map((b) => b.type)).tokens, SEP_ID] : asWritten;
+  const suffixes = wide?.suffixes ?? parsed.blanks.map(() => '');
   const scores = await scoreAnswerSets(model, prompt, fillSets.map((fills) => fills.map((f, i) => encodeText(f + suffixes[i]))));
   const ranked = candidates.map((c, i) => {
     const tokens = scores[i];

@@ -2,6 +2,8 @@
 import type { Command } from 'commander';
 import { UserError } from '../../runtime/errors';
 import type { PretrainCorpus } from '../../pretrain/corpus';
+import type { PretrainOptions } from '../../pretrain/pretrain';
+import { PRETRAIN_DEFAULTS as D } from '../../pretrain/defaults';
 import { nonNegative, wholeNumber } from '../options';
 
 function schedule(value: string | undefined): 'constant' | 'cosine' | undefined {
@@ -9,14 +11,38 @@ function schedule(value: string | undefined): 'constant' | 'cosine' | undefined 
   throw new UserError(`--schedule must be cosine or constant, got "${value}". Fix: --schedule cosine`);
 }
 
-interface PretrainCli {
-  workDir?: string; out?: string; seed: number; model?: string; dropout?: number; maxSteps?: number; batchSize?: number; accum?: number; lr?: number;
-  warmupSteps?: number; schedule?: string; weightDecay?: number; clip?: number; contextSample?: number; seqLen?: number; examplesPerDoc?: number; p?: number; maxWords?: number;
-  validShare?: number; validMaxExamples?: number; wordSteps?: number; wordMaxWords?: number; wordSeqLen?: number; wordBatchSize?: number; wordLr?: number; wordWarmupSteps?: number; wordContextSample?: number; wordExamplesPerDoc?: number; wordInitialExamplesPerDoc?: number; wordLayers?: number; wordMix?: boolean; longSteps?: number; longMaxWords?: number; longSeqLen?: number; longBatchSize?: number; longLr?: number; longWarmupSteps?: number; longContextSample?: number; longExamplesPerDoc?: number; denseSteps?: number; denseP?: number; denseFunctionP?: number; denseLr?: number; evalEverySteps?: number; evalMaxExamples?: number; corpora?: string[]; restart: boolean; prepareOnly: boolean; exportOnly: boolean;
+/** What commander parses: PretrainOptions by the same names, but --out, --schedule and --corpora as typed. */
+type PretrainCli = Omit<PretrainOptions, 'outDir' | 'schedule' | 'corpora' | 'log'> & { out?: string; schedule?: string; corpora?: string[] };
+
+type Parse = (value: string) => number;
+
+/**
+ * The settings a word-blank stage has under its own prefix (--word-*, --long-*), with the help each gets; the
+ * default shown is the one in src/pretrain/defaults.ts, so that the help cannot drift from it.
+ */
+const whole = (min: number) => (flag: string) => wholeNumber(flag, min);
+const STAGE_SETTINGS: Array<{ flag: string; key: string; value: 'n' | 'x'; help: string; parse: (flag: string) => Parse }> = [
+  { flag: 'max-words', key: 'MaxWords', value: 'n', help: 'longest piece in words', parse: whole(10) },
+  { flag: 'seq-len', key: 'SeqLen', value: 'n', help: 'example length in tokens; longer examples are dropped', parse: whole(16) },
+  { flag: 'batch-size', key: 'BatchSize', value: 'n', help: 'examples per step', parse: whole(1) },
+  { flag: 'lr', key: 'Lr', value: 'x', help: 'AdamW peak learning rate, cosine decay to a tenth', parse: nonNegative },
+  { flag: 'warmup-steps', key: 'WarmupSteps', value: 'n', help: 'linear warm-up steps', parse: whole(0) },
+  { flag: 'context-sample', key: 'ContextSample', value: 'x', help: 'share of the context targets in the loss, in (0, 1]; lower makes a step cheaper', parse: nonNegative },
+  { flag: 'examples-per-doc', key: 'ExamplesPerDoc', value: 'n', help: 'masked examples per training piece, each a different word', parse: whole(1) },
+];
+
+/** The STAGE_SETTINGS of one stage: --word-* for stage 2, --long-* for stage 3. */
+function addStageSettings(cmd: Command, prefix: 'word' | 'long', stage: string): Command {
+  for (const s of STAGE_SETTINGS) {
+    const flag = `--${prefix}-${s.flag}`;
+    const dflt = (D as Record<string, unknown>)[`${prefix}${s.key}`];
+    cmd.option(`${flag} <${s.value}>`, `${stage}: ${s.help} (default ${dflt})`, s.parse(flag));
+  }
+  return cmd;
 }
 
 export function registerPretrain(program: Command): void {
-  program
+  const cmd = program
     .command('pretrain')
     .description(
       'Pretrain the base ILM model from random weights on the embedded English that is not the learner test corpus (Brown, ELLIPSE, ' +
@@ -52,29 +78,17 @@ export function registerPretrain(program: Command): void {
     .option('--eval-every-steps <n>', 'evaluate on the held-out examples every n steps (default 200)', wholeNumber('--eval-every-steps', 1))
     .option('--eval-max-examples <n>', 'held-out examples per evaluation (default 128)', wholeNumber('--eval-max-examples', 1))
     .option('--valid-max-examples <n>', 'held-out examples per corpus for the exported perplexities (default 1000, 0: all)', wholeNumber('--valid-max-examples', 0))
-    .option('--word-steps <n>', 'steps of stage 2, one-word blanks in short pieces, from stage 1\'s weights (default 4000, as the shipped base; 0: the base is stage 1 alone)', wholeNumber('--word-steps', 0))
-    .option('--word-max-words <n>', 'stage 2: longest piece in words (default 40)', wholeNumber('--word-max-words', 10))
-    .option('--word-seq-len <n>', 'stage 2: example length in tokens; longer examples are dropped (default 64)', wholeNumber('--word-seq-len', 16))
-    .option('--word-batch-size <n>', 'stage 2: examples per step (default 64)', wholeNumber('--word-batch-size', 1))
-    .option('--word-lr <x>', 'stage 2: AdamW peak learning rate, cosine decay to a tenth (default 1e-3)', nonNegative('--word-lr'))
-    .option('--word-warmup-steps <n>', 'stage 2: linear warm-up steps (default 20)', wholeNumber('--word-warmup-steps', 0))
-    .option('--word-context-sample <x>', 'stage 2: share of the context targets in the loss, in (0, 1] (default 0.25, as stage 1; lower makes a step cheaper)', nonNegative('--word-context-sample'))
-    .option('--word-examples-per-doc <n>', 'stage 2: masked examples per training piece (default 2)', wholeNumber('--word-examples-per-doc', 1))
+    .option('--word-steps <n>', `steps of stage 2, one-word blanks in short pieces, from stage 1's weights (default ${D.wordSteps}, as the shipped base; 0: the base is stage 1 alone)`, wholeNumber('--word-steps', 0));
+  addStageSettings(cmd, 'word', 'stage 2')
     .option('--word-initial-examples-per-doc <n>', 'stage 2: examples per training piece that blank the first word of a sentence, whose answer the right side decides (default 0: none)', wholeNumber('--word-initial-examples-per-doc', 0))
     .option('--word-layers <n>', 'stage 2: grow stage 1\'s model to n layers first, the new blocks appended as the identity (default 0: stage 1\'s depth)', wholeNumber('--word-layers', 0))
     .option('--no-word-mix', 'stage 2: train on the one-word examples alone (default: stage 1\'s hierarchical examples, cut to the same length, are drawn in too)')
-    .option('--long-steps <n>', 'steps of stage 3, one-word blanks in longer pieces, from stage 2\'s weights, which are exported to WORK_DIR/stage2 and reused (default 10000, as the shipped base; 0: none)', wholeNumber('--long-steps', 0))
-    .option('--long-max-words <n>', 'stage 3: longest piece in words (default 90)', wholeNumber('--long-max-words', 10))
-    .option('--long-seq-len <n>', 'stage 3: example length in tokens; longer examples are dropped (default 128)', wholeNumber('--long-seq-len', 16))
-    .option('--long-batch-size <n>', 'stage 3: examples per step (default 32)', wholeNumber('--long-batch-size', 1))
-    .option('--long-lr <x>', 'stage 3: AdamW peak learning rate, cosine decay to a tenth (default 5e-4)', nonNegative('--long-lr'))
-    .option('--long-warmup-steps <n>', 'stage 3: linear warm-up steps (default 50)', wholeNumber('--long-warmup-steps', 0))
-    .option('--long-context-sample <x>', 'stage 3: share of the context targets in the loss, in (0, 1] (default 0.05)', nonNegative('--long-context-sample'))
-    .option('--long-examples-per-doc <n>', 'stage 3: masked examples per training piece, each a different word (default 6)', wholeNumber('--long-examples-per-doc', 1))
-    .option('--dense-steps <n>', 'steps of stage 4, stage 3\'s pieces with several one-word blanks each, from stage 3\'s weights, which are exported to WORK_DIR/stage3 and reused (default 0: none, an experiment the shipped base does not have); batch, length, warm-up and context share as stage 3', wholeNumber('--dense-steps', 0))
-    .option('--dense-p <x>', 'stage 4: probability that a word other than a function word is blanked (default 0.05)', nonNegative('--dense-p'))
-    .option('--dense-function-p <x>', 'stage 4: probability that a function word (src/ilm/function-words.ts) is blanked (default 0.25)', nonNegative('--dense-function-p'))
-    .option('--dense-lr <x>', 'stage 4: AdamW peak learning rate, cosine decay to a tenth (default 3e-4)', nonNegative('--dense-lr'))
+    .option('--long-steps <n>', `steps of stage 3, one-word blanks in longer pieces, from stage 2's weights, which are exported to WORK_DIR/stage2 and reused (default ${D.longSteps}, as the shipped base; 0: none)`, wholeNumber('--long-steps', 0));
+  addStageSettings(cmd, 'long', 'stage 3')
+    .option('--dense-steps <n>', `steps of stage 4, stage 3's pieces with several one-word blanks each, from stage 3's weights, which are exported to WORK_DIR/stage3 and reused (default ${D.denseSteps}: none, an experiment the shipped base does not have); batch, length, warm-up and context share as stage 3`, wholeNumber('--dense-steps', 0))
+    .option('--dense-p <x>', `stage 4: probability that a word other than a function word is blanked (default ${D.denseP})`, nonNegative('--dense-p'))
+    .option('--dense-function-p <x>', `stage 4: probability that a function word (src/ilm/function-words.ts) is blanked (default ${D.denseFunctionP})`, nonNegative('--dense-function-p'))
+    .option('--dense-lr <x>', `stage 4: AdamW peak learning rate, cosine decay to a tenth (default ${D.denseLr})`, nonNegative('--dense-lr'))
     .option('--corpora <names...>', 'only these corpora (brown ellipse onestopenglish cefr-sp)')
     .option('--restart', 'delete the run\'s checkpoints and start again instead of resuming', false)
     .option('--prepare-only', 'build the corpus and the examples, then stop', false)
@@ -82,15 +96,7 @@ export function registerPretrain(program: Command): void {
     .action(async (o: PretrainCli) => {
       // loaded here, not at the top: `--help` must not load TensorFlow.js (require: works under every loader)
       const { pretrain } = require('../../pretrain/pretrain') as typeof import('../../pretrain/pretrain');
-      const corpora = o.corpora as PretrainCorpus[] | undefined;
-      await pretrain({
-        workDir: o.workDir, outDir: o.out, seed: o.seed, model: o.model, dropout: o.dropout, maxSteps: o.maxSteps, batchSize: o.batchSize, accum: o.accum,
-        lr: o.lr, warmupSteps: o.warmupSteps, schedule: schedule(o.schedule), weightDecay: o.weightDecay, clip: o.clip, contextSample: o.contextSample, seqLen: o.seqLen, examplesPerDoc: o.examplesPerDoc,
-        p: o.p, maxWords: o.maxWords, validShare: o.validShare, validMaxExamples: o.validMaxExamples, evalEverySteps: o.evalEverySteps, evalMaxExamples: o.evalMaxExamples,
-        wordSteps: o.wordSteps, wordMaxWords: o.wordMaxWords, wordSeqLen: o.wordSeqLen, wordBatchSize: o.wordBatchSize, wordLr: o.wordLr, wordWarmupSteps: o.wordWarmupSteps, wordContextSample: o.wordContextSample, wordExamplesPerDoc: o.wordExamplesPerDoc, wordInitialExamplesPerDoc: o.wordInitialExamplesPerDoc, wordLayers: o.wordLayers, wordMix: o.wordMix,
-        longSteps: o.longSteps, longMaxWords: o.longMaxWords, longSeqLen: o.longSeqLen, longBatchSize: o.longBatchSize, longLr: o.longLr, longWarmupSteps: o.longWarmupSteps,
-        longContextSample: o.longContextSample, longExamplesPerDoc: o.longExamplesPerDoc, denseSteps: o.denseSteps, denseP: o.denseP, denseFunctionP: o.denseFunctionP, denseLr: o.denseLr,
-        corpora, restart: o.restart, prepareOnly: o.prepareOnly, exportOnly: o.exportOnly,
-      });
+      const { out, schedule: kind, corpora, ...options } = o;
+      await pretrain({ ...options, outDir: out, schedule: schedule(kind), corpora: corpora as PretrainCorpus[] | undefined });
     });
 }
