@@ -4,7 +4,7 @@
  * manifest.json and README.md; the export loads with the project's loader, the manifest's rebuild command names
  * the steps, and a rerun reuses stage 1.
  */
-import { test } from 'node:test';
+import { test, before } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -13,6 +13,12 @@ import { spawnSync } from 'node:child_process';
 import { PRETRAIN_DEFAULTS, pretrain, rebuildCommand, wallClock } from '../src/pretrain/pretrain';
 import { CORPUS_DEFAULTS } from '../src/pretrain/corpus';
 import { UserError } from '../src/runtime/errors';
+import { initBackend } from '../src/runtime/backend';
+
+// the test file is the entry point: it chooses the backend, as the CLI does before calling pretrain()
+before(async () => {
+  await initBackend();
+});
 
 test('pretrain: a two-step run on CEFR-SP exports a loadable float16 base with its manifest', { timeout: 10 * 60 * 1000 }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pt-pipe-'));

@@ -14,21 +14,13 @@
  *
  *   node --import tsx bench/ilm-context/articles.ts data/models/base [--cases 100] [--max-chars 700]
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { describeBackend, initBackend } from '../../src/runtime/backend';
 import { loadModel } from '../../src/model/checkpoint';
 import { rank } from '../../src/infill/rank';
 import { tokenLogProbs } from '../../src/infill/forward';
 import { encodeText } from '../../src/infill/vocab';
-import { writePretrainCorpus } from '../../src/pretrain/pretrain';
 import { readMinimalPairs, scoreMinimalPairs } from '../../src/pretrain/minimal-pairs';
-
-const arg = (name: string, dflt: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : dflt;
-};
+import { arg, heldOutPieces } from './held-out-pieces';
 
 interface Case {
   piece: string;
@@ -58,10 +50,7 @@ async function main(): Promise<void> {
   if (!modelDir) throw new Error('usage: articles.ts MODEL_DIR [--cases 100] [--max-chars 700]');
   const perArticle = Number(arg('cases', '100'));
   const maxChars = Number(arg('max-chars', '700'));
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'articles-'));
-  const corpus = await writePretrainCorpus(tmp, {});
-  const pieces = fs.readFileSync(path.join(corpus.dir, 'valid.txt'), 'utf8').split('\n\n\n').filter((p) => p.length <= maxChars);
-  fs.rmSync(tmp, { recursive: true, force: true });
+  const pieces = await heldOutPieces(maxChars);
   console.log(`backend: ${describeBackend(await initBackend())}`);
   const model = loadModel(modelDir);
   const all = cases(pieces, perArticle);

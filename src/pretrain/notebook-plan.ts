@@ -22,9 +22,10 @@ export interface FineTunePlan extends NotebookPlan {
 
 /**
  * Sequence length 256 (the reference's and the base model's). Batch 4 without accumulation; a constant
- * fine-tuning rate of 1e-4, the rate the base's second stage ended at (its third ends at 5e-5), with a short warm-up. 3e-4 undid much of
- * what the base had learnt about blanks (notebook 05: ILM 1,258 against 691 with 1e-4, dropout 0.1 in both;
- * BENCHMARKS.md).
+ * fine-tuning rate of 5e-5, the rate the base's last pretraining stage ended at and the reference's own
+ * fine-tuning rate (`train --init`'s default), with a short warm-up. A higher rate undoes what the base learnt:
+ * 3e-4 most of its blanks (notebook 05: ILM 1,258 against 691 with 1e-4, on the stage-2 base), 1e-4 two of its
+ * minimal pairs (BENCHMARKS.md, "Fine-tuning at the rate the base ended at").
  */
 export function notebookPlan(env: NodeJS.ProcessEnv = process.env): FineTunePlan {
   const fast = isFast(env);
@@ -36,11 +37,11 @@ export function notebookPlan(env: NodeJS.ProcessEnv = process.env): FineTunePlan
     batchSize: 4,
     accum: 1,
     general: fast
-      ? { maxSteps: 3, evalEverySteps: 2, evalMaxExamples: 8, lr: 1e-4, warmupSteps: 1 }
-      : { maxSteps: 40, evalEverySteps: 20, evalMaxExamples: 48, lr: 1e-4, warmupSteps: 8 },
+      ? { maxSteps: 3, evalEverySteps: 2, evalMaxExamples: 8, lr: 5e-5, warmupSteps: 1 }
+      : { maxSteps: 40, evalEverySteps: 20, evalMaxExamples: 48, lr: 5e-5, warmupSteps: 8 },
     level: fast
-      ? { maxSteps: 2, evalEverySteps: 1, evalMaxExamples: 8, lr: 1e-4, warmupSteps: 1 }
-      : { maxSteps: 15, evalEverySteps: 15, evalMaxExamples: 48, lr: 1e-4, warmupSteps: 4 },
+      ? { maxSteps: 2, evalEverySteps: 1, evalMaxExamples: 8, lr: 5e-5, warmupSteps: 1 }
+      : { maxSteps: 15, evalEverySteps: 15, evalMaxExamples: 48, lr: 5e-5, warmupSteps: 4 },
     testMaxExamples: fast ? 8 : 48,
     minLevelDocuments: 100,
   };

@@ -395,7 +395,10 @@ async function writeExamples(corpus: CorpusFiles, examplesDir: string, jobs: Sto
   }
 }
 
-/** The whole pipeline (see the module comment). */
+/**
+ * The whole pipeline (see the module comment). Trains on the active TensorFlow.js backend: entry points call
+ * `initBackend()` (src/runtime/backend.ts) first, as the CLI's `pretrain` does.
+ */
 export async function pretrain(options: PretrainOptions = {}): Promise<PretrainResult> {
   const r = resolve(options);
   const log = options.log ?? ((line: string) => process.stdout.write(line + '\n'));
@@ -435,8 +438,6 @@ export async function pretrain(options: PretrainOptions = {}): Promise<PretrainR
   }
   if (options.prepareOnly) return { workDir: r.workDir, outDir: null, manifest: null };
 
-  const { initBackend } = require('../runtime/backend') as typeof import('../runtime/backend');
-  await initBackend();
   const { trainExperiment } = require('../train/experiment') as typeof import('../train/experiment');
   const config = { ...presetConfig(r.model), resid_pdrop: r.dropout, embd_pdrop: r.dropout, attn_pdrop: r.dropout };
   const trainOpts = {

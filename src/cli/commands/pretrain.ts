@@ -97,6 +97,8 @@ export function registerPretrain(program: Command): void {
       // loaded here, not at the top: `--help` must not load TensorFlow.js (require: works under every loader)
       const { pretrain } = require('../../pretrain/pretrain') as typeof import('../../pretrain/pretrain');
       const { out, schedule: kind, corpora, ...options } = o;
+      // the backend is chosen here, at the entry point; pretrain() trains on whichever is active
+      if (!options.prepareOnly) await (require('../../runtime/backend') as typeof import('../../runtime/backend')).initBackend();
       await pretrain({ ...options, outDir: out, schedule: schedule(kind), corpora: corpora as PretrainCorpus[] | undefined });
     });
 }
