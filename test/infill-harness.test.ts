@@ -178,4 +178,9 @@ test('blanked learner sentences per level, and the per-level figure', async () =
   const fig = harnessFigure(report, 'perplexity');
   assert.deepEqual(fig.data[0].x, ['A1', 'all']);
   assert.deepEqual(fig.data[0].y, [Math.exp(1), Math.exp(2)]);
+  assert.deepEqual(fig.data[0].text, ['2.72', '7.39']);
+  // a rate is drawn as a percentage, labelled without trailing zeros
+  const exact = harnessFigure(report, 'exactMatch');
+  assert.deepEqual(exact.data[0].y, [100, 50]);
+  assert.deepEqual(exact.data[0].text, ['100', '50']);
 });

@@ -106,9 +106,16 @@ export type HarnessMetric = 'perplexity' | 'meanLogProb' | 'exactMatch' | 'meanR
 const METRIC_TITLES: Record<HarnessMetric, string> = {
   perplexity: 'perplexity of the original span (lower is better)',
   meanLogProb: 'mean log-probability per token (higher is better)',
-  exactMatch: 'exact-match rate of sampled fills',
+  exactMatch: 'sampled fills that are the original word (%)',
   meanRank: 'rank of the original among the samples (1 is best)',
 };
+
+/** What the bars show: a rate as a percentage, so that the labels of neighbouring bars stay short. */
+const METRIC_SCALE: Record<HarnessMetric, number> = { perplexity: 1, meanLogProb: 1, exactMatch: 100, meanRank: 1 };
+const METRIC_AXIS: Record<HarnessMetric, string> = { perplexity: 'perplexity', meanLogProb: 'mean log-probability', exactMatch: '% exact', meanRank: 'mean rank' };
+
+/** Three significant digits without trailing zeros (3.7, not 3.70; 261, not 260.75). */
+const barLabel = (v: number) => String(Number(v.toPrecision(3)));
 
 /** Grouped bars: one group per CEFR level (and "all"), one bar per model. */
 export function harnessFigure(report: HarnessReport, metric: HarnessMetric = 'perplexity'): Figure {
@@ -118,14 +125,17 @@ export function harnessFigure(report: HarnessReport, metric: HarnessMetric = 'pe
   return {
     data: labels.map((label) => {
       const s = report.summary[label];
-      const y = groups.map((g) => (g === 'all' ? s.overall : s.byLevel[g])?.[metric] ?? null);
-      return { type: 'bar', name: label, x: groups, y, text: y.map((v) => (v === null ? '' : v.toPrecision(3))), textposition: 'auto' };
+      const y = groups.map((g) => {
+        const v = (g === 'all' ? s.overall : s.byLevel[g])?.[metric];
+        return v === undefined || v === null ? null : v * METRIC_SCALE[metric];
+      });
+      return { type: 'bar', name: label, x: groups, y, text: y.map((v) => (v === null ? '' : barLabel(v))), textposition: 'auto' };
     }),
     layout: {
       barmode: 'group',
       title: { text: METRIC_TITLES[metric] },
       xaxis: { title: { text: 'CEFR level' } },
-      yaxis: { title: { text: metric }, ...(metric === 'perplexity' ? { type: 'log' } : {}) },
+      yaxis: { title: { text: METRIC_AXIS[metric] }, ...(metric === 'perplexity' ? { type: 'log' } : {}) },
       // below the axis title, which plotly's default horizontal legend covers
       legend: { orientation: 'h', yanchor: 'top', y: -0.25 },
       margin: { b: 120 },
