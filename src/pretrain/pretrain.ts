@@ -395,33 +395,34 @@ async function writeExamples(corpus: CorpusFiles, examplesDir: string, jobs: Sto
   }
 }
 
-/**
- * The whole pipeline (see the module comment). Trains on the active TensorFlow.js backend: entry points call
- * `initBackend()` (src/runtime/backend.ts) first, as the CLI's `pretrain` does.
- */
-export async function pretrain(options: PretrainOptions = {}): Promise<PretrainResult> {
-  const r = resolve(options);
-  const log = options.log ?? ((line: string) => process.stdout.write(line + '\n'));
-  const started = Date.now();
-  const corpusDir = path.join(r.workDir, 'corpus');
-  const examplesDir = path.join(r.workDir, 'examples');
-  const runDir = path.join(r.workDir, 'run');
-  const stage1Dir = path.join(r.workDir, 'stage1');
-  const stage2Dir = path.join(r.workDir, 'stage2');
-  const stage3Dir = path.join(r.workDir, 'stage3');
-  const word = wordStage(r);
-  const long = r.longSteps > 0 ? longStage(r) : null;
-  const dense = long && r.denseSteps > 0 ? denseStage(r) : null;
+/** Where a run keeps its parts, under WORK_DIR. */
+function workLayout(workDir: string) {
+  return {
+    corpusDir: path.join(workDir, 'corpus'),
+    examplesDir: path.join(workDir, 'examples'),
+    runDir: path.join(workDir, 'run'),
+    stage1Dir: path.join(workDir, 'stage1'),
+    stage2Dir: path.join(workDir, 'stage2'),
+    stage3Dir: path.join(workDir, 'stage3'),
+  };
+}
 
+/**
+ * The data of the module comment's steps: the corpus (1), stage 1's examples (2), the word stages' pieces and
+ * examples (4-6). A later stage reuses the export of the one before while it matches (returned as `stage2` /
+ * `stage3`): the stages before that and their examples are then not built, except for `prepareOnly`, which
+ * promises every store.
+ */
+async function prepareData(options: PretrainOptions, r: Resolved, stages: { word: WordStage; long: WordStage | null; dense: WordStage | null }, log: (s: string) => void) {
+  const { corpusDir, examplesDir, stage2Dir, stage3Dir } = workLayout(r.workDir);
+  const { word, long, dense } = stages;
   const corpus = await writePretrainCorpus(corpusDir, { ...options, seed: r.seed, validShare: r.validShare, maxWords: r.maxWords, sentencesPerDoc: r.sentencesPerDoc, corpora: r.corpora });
   for (const p of corpus.parts) {
     log(`corpus ${p.corpus}: ${p.sourceDocuments.train} + ${p.sourceDocuments.valid} source documents (train + valid), ${p.pieces.train} + ${p.pieces.valid} pieces, ${p.words.train} + ${p.words.valid} words`);
   }
   await writeExamples(corpus, examplesDir, hierarchicalStores(corpus, r), log);
-  // a later stage reuses the export of the one before while it matches: the stages before that and their
-  // examples are then not needed (built anyway for --prepare-only, which promises every store)
-  let stage3 = dense ? currentExport(stage3Dir, STAGE3_KEYS, r, corpus) : null;
-  let stage2 = long && !stage3 ? currentExport(stage2Dir, STAGE2_KEYS, r, corpus) : null;
+  const stage3 = dense ? currentExport(stage3Dir, STAGE3_KEYS, r, corpus) : null;
+  const stage2 = long && !stage3 ? currentExport(stage2Dir, STAGE2_KEYS, r, corpus) : null;
   if (r.wordSteps > 0) {
     const needed = options.prepareOnly ? [word, long, dense] : [stage2 || stage3 ? null : word, stage3 ? null : long, dense];
     const written = new Map<string, CorpusFiles>();
@@ -436,6 +437,25 @@ export async function pretrain(options: PretrainOptions = {}): Promise<PretrainR
       await writeExamples(wordCorpus, stage.examplesDir, wordStores(stage, r), log);
     }
   }
+  return { corpus, stage2, stage3 };
+}
+
+/**
+ * The whole pipeline (see the module comment). Trains on the active TensorFlow.js backend: entry points call
+ * `initBackend()` (src/runtime/backend.ts) first, as the CLI's `pretrain` does.
+ */
+export async function pretrain(options: PretrainOptions = {}): Promise<PretrainResult> {
+  const r = resolve(options);
+  const log = options.log ?? ((line: string) => process.stdout.write(line + '\n'));
+  const started = Date.now();
+  const { examplesDir, runDir, stage1Dir, stage2Dir, stage3Dir } = workLayout(r.workDir);
+  const word = wordStage(r);
+  const long = r.longSteps > 0 ? longStage(r) : null;
+  const dense = long && r.denseSteps > 0 ? denseStage(r) : null;
+
+  const prepared = await prepareData(options, r, { word, long, dense }, log);
+  const { corpus } = prepared;
+  let { stage2, stage3 } = prepared;
   if (options.prepareOnly) return { workDir: r.workDir, outDir: null, manifest: null };
 
   const { trainExperiment } = require('../train/experiment') as typeof import('../train/experiment');
