@@ -14,13 +14,14 @@
  *
  *   node --import tsx bench/ilm-context/articles.ts data/models/base [--cases 100] [--max-chars 700]
  */
+import { parseArgs } from 'node:util';
 import { describeBackend, initBackend } from '../../src/runtime/backend';
 import { loadModel } from '../../src/model/checkpoint';
 import { rank } from '../../src/infill/rank';
 import { tokenLogProbs } from '../../src/infill/forward';
 import { encodeText } from '../../src/infill/vocab';
 import { readMinimalPairs, scoreMinimalPairs } from '../../src/pretrain/minimal-pairs';
-import { arg, heldOutPieces } from './held-out-pieces';
+import { heldOutPieces } from './held-out-pieces';
 
 interface Case {
   piece: string;
@@ -46,10 +47,11 @@ function cases(pieces: string[], perArticle: number): Case[] {
 }
 
 async function main(): Promise<void> {
-  const modelDir = process.argv[2];
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { cases: { type: 'string', default: '100' }, 'max-chars': { type: 'string', default: '700' } } });
+  const modelDir = positionals[0];
   if (!modelDir) throw new Error('usage: articles.ts MODEL_DIR [--cases 100] [--max-chars 700]');
-  const perArticle = Number(arg('cases', '100'));
-  const maxChars = Number(arg('max-chars', '700'));
+  const perArticle = Number(values.cases);
+  const maxChars = Number(values['max-chars']);
   const pieces = await heldOutPieces(maxChars);
   console.log(`backend: ${describeBackend(await initBackend())}`);
   const model = loadModel(modelDir);

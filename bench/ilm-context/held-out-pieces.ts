@@ -17,9 +17,3 @@ export async function heldOutPieces(maxChars: number): Promise<string[]> {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
-
-/** `--name value` from the command line, else the default. */
-export function arg(name: string, dflt: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : dflt;
-}

@@ -12,11 +12,12 @@
  *
  *   node --import tsx bench/ilm-context/word-choices.ts MODEL_DIR [MODEL_DIR ...] [--cases 60] [--max-chars 700]
  */
+import { parseArgs } from 'node:util';
 import { describeBackend, initBackend } from '../../src/runtime/backend';
 import { loadModel } from '../../src/model/checkpoint';
 import { rank } from '../../src/infill/rank';
 import { RANK_SCORINGS, type RankScoring } from '../../src/infill/rank-scoring';
-import { arg, heldOutPieces } from './held-out-pieces';
+import { heldOutPieces } from './held-out-pieces';
 
 /** The choice sets: what the blank's grammar decides (agreement, tense, the next word's sound, the relation). */
 const SETS: Record<string, string[]> = {
@@ -62,8 +63,7 @@ async function score(modelDir: string, cases: Case[]): Promise<Map<string, Map<R
     const counts = byWord.get(c.word) ?? new Map(RANK_SCORINGS.map((s) => [s, { n: 0, right: 0 }]));
     byWord.set(c.word, counts);
     for (const scoring of RANK_SCORINGS) {
-      const ranked = await rank(model, text, candidates, { scoring });
-      const best = ranked.reduce((a, b) => (b.logProb > a.logProb ? b : a));
+      const [best] = await rank(model, text, candidates, { scoring }); // most probable first
       const k = counts.get(scoring)!;
       k.n++;
       if (best.candidate === c.word) k.right++;
@@ -74,10 +74,10 @@ async function score(modelDir: string, cases: Case[]): Promise<Map<string, Map<R
 }
 
 async function main(): Promise<void> {
-  const models = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && !all[i - 1]?.startsWith('--'));
+  const { values, positionals: models } = parseArgs({ allowPositionals: true, options: { cases: { type: 'string', default: '60' }, 'max-chars': { type: 'string', default: '700' } } });
   if (!models.length) throw new Error('usage: word-choices.ts MODEL_DIR [MODEL_DIR ...] [--cases 60] [--max-chars 700]');
-  const perWord = Number(arg('cases', '60'));
-  const pieces = await heldOutPieces(Number(arg('max-chars', '700')));
+  const perWord = Number(values.cases);
+  const pieces = await heldOutPieces(Number(values['max-chars']));
   console.log(`backend: ${describeBackend(await initBackend())}`);
   const cases = findCases(pieces, perWord);
   console.log(`${cases.length} held-out cases from ${pieces.length} pieces, up to ${perWord} per word`);

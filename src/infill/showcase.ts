@@ -103,16 +103,14 @@ export async function fillSideBySide(models: Array<{ name: string; model: GPT2 }
 
 export type HarnessMetric = 'perplexity' | 'meanLogProb' | 'exactMatch' | 'meanRank';
 
-const METRIC_TITLES: Record<HarnessMetric, string> = {
-  perplexity: 'perplexity of the original span (lower is better)',
-  meanLogProb: 'mean log-probability per token (higher is better)',
-  exactMatch: 'sampled fills that are the original word (%)',
-  meanRank: 'rank of the original among the samples (1 is best)',
+/** Each metric's figure: title, axis and the factor its values are drawn at (a rate as a percentage, so that the
+ * labels of neighbouring bars stay short). */
+const METRIC_FIGURES: Record<HarnessMetric, { title: string; axis: string; scale: number }> = {
+  perplexity: { title: 'perplexity of the original span (lower is better)', axis: 'perplexity', scale: 1 },
+  meanLogProb: { title: 'mean log-probability per token (higher is better)', axis: 'mean log-probability', scale: 1 },
+  exactMatch: { title: 'sampled fills that are the original word (%)', axis: '% exact', scale: 100 },
+  meanRank: { title: 'rank of the original among the samples (1 is best)', axis: 'mean rank', scale: 1 },
 };
-
-/** What the bars show: a rate as a percentage, so that the labels of neighbouring bars stay short. */
-const METRIC_SCALE: Record<HarnessMetric, number> = { perplexity: 1, meanLogProb: 1, exactMatch: 100, meanRank: 1 };
-const METRIC_AXIS: Record<HarnessMetric, string> = { perplexity: 'perplexity', meanLogProb: 'mean log-probability', exactMatch: '% exact', meanRank: 'mean rank' };
 
 /** Three significant digits without trailing zeros (3.7, not 3.70; 261, not 260.75). */
 const barLabel = (v: number) => String(Number(v.toPrecision(3)));
@@ -127,15 +125,15 @@ export function harnessFigure(report: HarnessReport, metric: HarnessMetric = 'pe
       const s = report.summary[label];
       const y = groups.map((g) => {
         const v = (g === 'all' ? s.overall : s.byLevel[g])?.[metric];
-        return v === undefined || v === null ? null : v * METRIC_SCALE[metric];
+        return v === undefined || v === null ? null : v * METRIC_FIGURES[metric].scale;
       });
       return { type: 'bar', name: label, x: groups, y, text: y.map((v) => (v === null ? '' : barLabel(v))), textposition: 'auto' };
     }),
     layout: {
       barmode: 'group',
-      title: { text: METRIC_TITLES[metric] },
+      title: { text: METRIC_FIGURES[metric].title },
       xaxis: { title: { text: 'CEFR level' } },
-      yaxis: { title: { text: METRIC_AXIS[metric] }, ...(metric === 'perplexity' ? { type: 'log' } : {}) },
+      yaxis: { title: { text: METRIC_FIGURES[metric].axis }, ...(metric === 'perplexity' ? { type: 'log' } : {}) },
       // below the axis title, which plotly's default horizontal legend covers
       legend: { orientation: 'h', yanchor: 'top', y: -0.25 },
       margin: { b: 120 },
