@@ -135,7 +135,7 @@ test('same seed, same fills; another seed, other fills', async () => {
 test('candidate log-probabilities equal summed token log-probabilities of a plain forward pass', async () => {
   const text = 'Yesterday he [MASK] to school.';
   const prompt = [...encode('Yesterday he'), WORD, ...encode(' to school.'), SEP];
-  const ranked = await rank(model, text, ['goes', 'go', 'went to the big']);
+  const ranked = await rank(model, text, ['goes', 'go', 'went to the big'], { scoring: 'blank' });
   for (const r of ranked) {
     const answer = [...encode(' ' + r.candidate), END];
     const seq = [...prompt, ...answer];
@@ -185,6 +185,27 @@ test('scoring with-next-word: a word blank widened over the next word, scored as
   }
   assert.deepEqual(ranked.find((r) => r.candidate === 'an|lunch')!.fills, [' an', ' lunch']);
   await assert.rejects(rank(model, text, ['an|lunch'], { scoring: 'nope' as never }), /scoring must be one of blank, with-next-word/);
+  // with-next-word is the default
+  assert.deepEqual(await rank(model, text, ['an|lunch', 'a|lunch']), ranked);
+});
+
+test("a candidate's share is its probability among the candidates, the same whichever scoring adds a shared factor", async () => {
+  const text = 'She ate [MASK] apple.';
+  const candidates = ['an', 'a', 'the red'];
+  for (const scoring of ['blank', 'with-next-word'] as const) {
+    const ranked = await rank(model, text, candidates, { scoring });
+    const total = ranked.reduce((a, r) => a + Math.exp(r.logProb), 0);
+    for (const r of ranked) assert.ok(Math.abs(r.share - Math.exp(r.logProb) / total) < 1e-9, `${scoring} ${r.candidate}`);
+    assert.ok(Math.abs(ranked.reduce((a, r) => a + r.share, 0) - 1) < 1e-12);
+  }
+  // the fixed model: X then END has probability 1/4, another one-token fill about e^-20 as much, so X takes the share
+  const [best, other] = await rank(fixed, 'I like [MASK] very much.', [' cereal', ' tea'], { scoring: 'blank' });
+  assert.equal(best.candidate, ' cereal');
+  assert.ok(best.share > 0.999999 && other.share < 1e-6, `${best.share} ${other.share}`);
+  // 40 tokens of e^-20 each: log-probabilities near -800, where exp() alone gives 0 / 0; the shares stay whole
+  const long = await rank(fixed, 'I like [MASK] very much.', [' tea'.repeat(40), ' milk'.repeat(40)], { scoring: 'blank' });
+  assert.ok(long.every((r) => r.logProb < -760 && Number.isFinite(r.share)), JSON.stringify(long.map((r) => [r.logProb, r.share])));
+  assert.ok(Math.abs(long[0].share + long[1].share - 1) < 1e-12);
 });
 
 test('top single-token fills: a known answer, and agreement with ranking', async () => {
@@ -201,7 +222,7 @@ test('top single-token fills: a known answer, and agreement with ranking', async
   assert.equal(top.exact, false);
   assert.equal(top.examined, 40);
   for (let i = 1; i < top.fills.length; i++) assert.ok(top.fills[i - 1].logProb >= top.fills[i].logProb);
-  const ranked = await rank(model, text, [top.fills[0].fill]);
+  const ranked = await rank(model, text, [top.fills[0].fill], { scoring: 'blank' });
   assert.deepEqual(ranked[0].tokens.map((t) => t.id), [top.fills[0].id, END]);
   assert.ok(Math.abs(ranked[0].logProb - top.fills[0].logProb) < 1e-3);
   await assert.rejects(topFills(model, 'two [MASK] blanks [MASK]', 3), UserError);

@@ -70,7 +70,7 @@ test('the REPL fills texts, takes settings, answers bad input and goes on', asyn
   assert.match(out, /error: unknown setting ":colour"/);
   assert.match(out, /error: the text has no blank/);
   assert.match(out, /error: the text is \d+ tokens .* Fix: shorten the text/);
-  assert.match(out, /^1\. (goes|go) +log-prob -\d/m);
+  assert.match(out, /^1\. (goes|go) +log-prob -\d+\.\d+  per token -\d+\.\d+  share \d+\.\d %  Yesterday he go(es)? to school\./m);
   assert.match(out, /^2\. (goes|go) +log-prob -\d/m);
   assert.match(out, /most probable single-token fills: "[^"]*" \d/);
   assert.match(out, /n 1, nucleus 0\.9/);
@@ -122,15 +122,21 @@ test('cefrlab infill prints marked fills, ranks and JSON; errors are clear', () 
   const json = JSON.parse(r.stdout);
   assert.equal(json.results.length, 2);
   assert.ok(json.results.every((x: { text: string; fills: string[] }) => x.text === `He${x.fills[0]} to school.`));
+  // the default scoring (with-next-word): the next word is scored inside each answer, the text printed as the candidate fills it
   const ranked = cli(['infill', '--model', exp, '--text', 'He [MASK] to school.', '--rank', 'goes', 'go']);
   assert.equal(ranked.status, 0, ranked.stderr);
-  assert.match(ranked.stdout, /^1\. "(goes|go)"  log-prob -\d+\.\d+  per token -\d/m);
-  assert.match(ranked.stdout, /tokens: " go(es)?" -\d+\.\d+, "<\|endofinfill\|>" -\d/);
-  // --scoring with-next-word: the next word is scored inside each answer, the text printed as the candidate fills it
-  const wide = cli(['infill', '--model', exp, '--text', 'He [MASK] to school.', '--rank', 'goes', 'go', '--scoring', 'with-next-word']);
-  assert.equal(wide.status, 0, wide.stderr);
-  assert.match(wide.stdout, /tokens: " go(es)?" -\d+\.\d+, " to" -\d+\.\d+, "<\|endofinfill\|>" -\d/);
-  assert.match(wide.stdout, /He goes to school\./);
+  assert.match(ranked.stdout, /^scoring: with-next-word$/m);
+  assert.match(ranked.stdout, /^1\. "(goes|go)"  log-prob -\d+\.\d+  per token -\d+\.\d+  share \d+\.\d %  He go(es)? to school\./m);
+  assert.match(ranked.stdout, /tokens: " go(es)?" -\d+\.\d+, " to" -\d+\.\d+, "<\|endofinfill\|>" -\d/);
+  const shares = [...ranked.stdout.matchAll(/share (\d+\.\d) %/g)].map((m) => Number(m[1]));
+  assert.equal(shares.length, 2);
+  assert.ok(Math.abs(shares[0] + shares[1] - 100) <= 0.1 && shares[0] >= shares[1], `${shares}`);
+  // --scoring blank: the fill alone, then the end of the answer
+  const asWritten = cli(['infill', '--model', exp, '--text', 'He [MASK] to school.', '--rank', 'goes', 'go', '--scoring', 'blank', '--json']);
+  assert.equal(asWritten.status, 0, asWritten.stderr);
+  const blankJson = JSON.parse(asWritten.stdout);
+  assert.equal(blankJson.scoring, 'blank');
+  for (const r of blankJson.rank) assert.deepEqual(r.tokens.map((t: { token: string }) => t.token), [` ${r.candidate}`, '<|endofinfill|>']);
   const badScoring = cli(['infill', '--model', exp, '--text', 'He [MASK] to school.', '--rank', 'goes', '--scoring', 'nope']);
   assert.notEqual(badScoring.status, 0);
   assert.match(badScoring.stderr, /Allowed choices are blank, with-next-word/);

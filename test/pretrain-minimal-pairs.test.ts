@@ -70,12 +70,12 @@ test('scoreMinimalPairs on a tiny model: the verdict follows the two log-probabi
   assert.equal(report.overall.pairs, 5);
   assert.equal(report.overall.right, report.results.filter((r) => r.right).length);
   assert.deepEqual(report.byCategory.map((c) => c.category), CATEGORIES);
-  assert.equal(report.scoring, 'blank');
+  assert.equal(report.scoring, 'with-next-word'); // rank's default
   // the other scoring reaches rank, and says so
-  const wide = await scoreMinimalPairs(model, pairs, 'with-next-word');
-  assert.equal(wide.scoring, 'with-next-word');
+  const wide = await scoreMinimalPairs(model, pairs, 'blank');
+  assert.equal(wide.scoring, 'blank');
   for (const r of wide.results) {
-    const ranked = await rank(model, r.sentence, [r.correct, r.wrong], { scoring: 'with-next-word' });
+    const ranked = await rank(model, r.sentence, [r.correct, r.wrong], { scoring: 'blank' });
     assert.equal(ranked.find((x) => x.candidate === r.wrong)!.logProb, r.wrongLogProb);
   }
   assert.notDeepEqual(wide.results.map((r) => r.correctLogProb), report.results.map((r) => r.correctLogProb));

@@ -42,7 +42,7 @@ test('the check sentences carry the measured numbers and the sign test', () => {
   const both = describeChecks({ ilmLabel: 'ilm', lmLabel: 'lm', report, pairs: [pairs, { ...pairs, scoring: 'with-next-word', ...accuracyByCategory(results.slice(40)) }] });
   assert.equal(both.length, 4);
   assert.match(both[2], /\(rank, the blank as written\): 46 of 61 .*met\)/);
-  assert.match(both[3], /\(rank, scored with the word after the blank\): 10 of 21 .*not met\)/);
+  assert.match(both[3], /\(rank, scored with the word after the blank, rank's default\): 10 of 21 .*not met\)/);
 });
 
 test('baseModelInfo: a base of several stages counts the steps and token positions of all of them', () => {

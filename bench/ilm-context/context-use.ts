@@ -51,8 +51,10 @@ async function probe(modelDir: string, texts: number, dataDir: string, split: st
     const top = await topFills(model, text, 5);
     console.log(`${text}  top fills: ${top.fills.map((f) => `${JSON.stringify(f.fill)} ${f.probability.toPrecision(2)}`).join(', ')}`);
   }
-  const pairs = await scoreMinimalPairs(model, readMinimalPairs());
-  console.log(`minimal pairs (the model itself): ${pairs.byCategory.map((c) => `${c.category} ${c.right}/${c.pairs}`).join(', ')}`);
+  for (const scoring of ['blank', 'with-next-word'] as const) { // blank first: the scoring of the results recorded before the other existed
+    const pairs = await scoreMinimalPairs(model, readMinimalPairs(), scoring);
+    console.log(`minimal pairs (the model itself, ${scoring}): ${pairs.byCategory.map((c) => `${c.category} ${c.right}/${c.pairs}`).join(', ')}`);
+  }
   model.dispose();
 }
 

@@ -91,14 +91,20 @@ export function encodePieces(pieceTokens: number[][], types: BlankType[]): Encod
   return { tokens, blankPositions, pieceTokens };
 }
 
-/** Parse and encode a user's text; `requireBlank` turns "no blank" into a UserError that shows the forms. */
-export function encodeBlankedText(text: string, requireBlank = true): { parsed: ParsedText; context: EncodedContext } {
+/** Parse a user's text; `requireBlank` turns "no blank" into a UserError that shows the forms. */
+export function parseBlankedText(text: string, requireBlank = true): ParsedText {
   const parsed = parseBlanks(text);
   if (requireBlank && parsed.blanks.length === 0) {
     throw new UserError(
       'the text has no blank. Fix: write a blank as [MASK] (a word) or [word], [ngram], [sentence], [paragraph], [document], e.g. "She ate [MASK] for breakfast."',
     );
   }
+  return parsed;
+}
+
+/** Parse and encode a user's text (see `parseBlankedText`). */
+export function encodeBlankedText(text: string, requireBlank = true): { parsed: ParsedText; context: EncodedContext } {
+  const parsed = parseBlankedText(text, requireBlank);
   const context = encodePieces(parsed.pieces.map(encodeText), parsed.blanks.map((b) => b.type));
   return { parsed, context };
 }

@@ -10,13 +10,14 @@
  * P(x w | L, R) = P(w | L, R) P(x | L, w R), and the first factor is the same for every candidate, so an exact
  * model ranks alike either way. A small model does not: it reads the word after a blank poorly from the context
  * but well inside its own answer, left to right (after " an" it expects " elephant", not " car"), which is what
- * a/an hangs on (BENCHMARKS.md, "Scoring a fill with the word after it").
+ * a/an hangs on (BENCHMARKS.md, "Scoring a fill with the word after it"). It is the default because it ranked
+ * more held-out word choices right (rank-scoring.ts); `blank` remains for P(x | L, w R) itself.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { GPT2 } from '../model/gpt2';
 import { UserError } from '../runtime/errors';
-import { RANK_SCORINGS, type RankScoring } from './rank-scoring';
-import { encodePieces, fillBlanks, normalizeFill, type ParsedText } from './blanks';
+import { DEFAULT_RANK_SCORING, RANK_SCORINGS, type RankScoring } from './rank-scoring';
+import { encodePieces, fillBlanks, normalizeFill, parseBlankedText, type ParsedText } from './blanks';
 import { branchCache, disposeCache, prefill } from './forward';
 import { infillPrompt } from './infill';
 import { logProbOf, logSoftmaxRow } from './sample';
@@ -42,10 +43,15 @@ export interface RankedCandidate {
   fills: string[];
   /** The filled text. */
   text: string;
-  /** Sum of the token log-probabilities, end tokens included. */
+  /** Sum of the token log-probabilities, end tokens included (scoring `with-next-word`: the next word's too). */
   logProb: number;
   /** logProb per token (end tokens counted). */
   meanLogProb: number;
+  /**
+   * The candidate's probability among the candidates given (exp(logProb), normalised over them). Unlike logProb,
+   * it means the same under both scorings (the next word's factor cancels): P(fill | context, one of these).
+   */
+  share: number;
   /** The scored answer tokens (scoring `with-next-word`: each fill's, then the next word's, then the end token). */
   tokens: TokenScore[];
 }
@@ -123,10 +129,10 @@ export function candidateFills(parsed: ParsedText, candidate: string | string[])
   return parts.map((p, i) => normalizeFill(parsed.blanks[i], p.trim()));
 }
 
-export { RANK_SCORINGS, type RankScoring };
+export { DEFAULT_RANK_SCORING, RANK_SCORINGS, type RankScoring };
 
 export interface RankOptions {
-  /** The blank as written ('blank', the default) or a word blank widened over the next word (module comment). */
+  /** A word blank widened over the next word ('with-next-word', the default) or the blank as written (module comment). */
   scoring?: RankScoring;
 }
 
@@ -156,23 +162,26 @@ export function widenOverNextWord(parsed: ParsedText): { parsed: ParsedText; suf
 /** Each candidate's log-probability as the fill(s) of `text`'s blanks, most probable first (ties: given order). */
 export async function rank(model: GPT2, text: string, candidates: Array<string | string[]>, options: RankOptions = {}): Promise<RankedCandidate[]> {
   if (candidates.length === 0) throw new UserError('no candidates to rank. Fix: give at least one candidate fill, e.g. --rank goes go');
-  const scoring = options.scoring ?? 'blank';
+  const scoring = options.scoring ?? DEFAULT_RANK_SCORING;
   if (!RANK_SCORINGS.includes(scoring)) throw new UserError(`scoring must be one of ${RANK_SCORINGS.join(', ')}, got "${scoring}". Fix: pass one of them`);
-  const { parsed, prompt: asWritten } = infillPrompt(text);
+  const parsed = parseBlankedText(text);
   const fillSets = candidates.map((c) => candidateFills(parsed, c));
-  const wide = scoring === 'with-next-word' ? widenOverNextWord(parsed) : null;
-  const prompt = wide ? [...encodePieces(wide.parsed.pieces.map(encodeText), wide.parsed.blanks.map((b) => b.type)).tokens, SEP_ID] : asWritten;
-  const suffixes = wide?.suffixes ?? parsed.blanks.map(() => '');
-  const scores = await scoreAnswerSets(model, prompt, fillSets.map((fills) => fills.map((f, i) => encodeText(f + suffixes[i]))));
+  const scored = scoring === 'with-next-word' ? widenOverNextWord(parsed) : { parsed, suffixes: parsed.blanks.map(() => '') };
+  const prompt = [...encodePieces(scored.parsed.pieces.map(encodeText), scored.parsed.blanks.map((b) => b.type)).tokens, SEP_ID];
+  const scores = await scoreAnswerSets(model, prompt, fillSets.map((fills) => fills.map((f, i) => encodeText(f + scored.suffixes[i]))));
+  const logProbs = scores.map((tokens) => tokens.reduce((a, t) => a + t.logProb, 0));
+  const top = Math.max(...logProbs); // log-sum-exp from the largest term, so no share underflows to 0 / 0
+  const total = logProbs.reduce((a, lp) => a + Math.exp(lp - top), 0);
   const ranked = candidates.map((c, i) => {
     const tokens = scores[i];
-    const logProb = tokens.reduce((a, t) => a + t.logProb, 0);
+    const logProb = logProbs[i];
     return {
       candidate: Array.isArray(c) ? c.join('|') : c,
       fills: fillSets[i],
       text: fillBlanks(parsed, fillSets[i]).text,
       logProb,
       meanLogProb: logProb / tokens.length,
+      share: Math.exp(logProb - top) / total,
       tokens,
       order: i,
     };

@@ -47,7 +47,8 @@ const HELP = `Type a text with blanks and press Enter, e.g.  She ate [MASK] for 
 Blanks: [MASK] or [word] (a word), [ngram], [sentence], [paragraph], [document]; \\[MASK] is literal text.
 Settings: :n 3   :nucleus 0.9   :temperature 1   :top-k 40 (0 = off)   :seed 0   :top 10 (single-token fills, 0 = off)
           :max-new-tokens 64 (0 = what fits)   :settings (show them)
-Rank candidate fills for the last text:  :rank goes; go; went   (fills of several blanks: goes|home; go|house)
+Rank candidate fills for the last text:  :rank goes; go; went   (fills of several blanks: goes|home; go|house),
+          each word blank scored with the word after it, as "cefrlab infill --rank" does by default
 Leave with quit, exit or Ctrl-D.`;
 
 /** Setting names as typed after ":" and the field they set, with the check each value must pass. */
@@ -114,8 +115,8 @@ export async function runRepl(options: ReplOptions): Promise<{ texts: number }> 
           if (lastText === null) throw new UserError('no text to rank candidates for yet. Fix: type a text with a blank first, then :rank goes; go');
           const candidates = line.slice(5).split(';').map((c) => c.trim()).filter((c) => c.length > 0);
           const ranked = await rank(options.model, lastText, candidates);
-          if (options.json) say(JSON.stringify({ rank: ranked.map((r) => ({ candidate: r.candidate, fills: r.fills, logProb: r.logProb, meanLogProb: r.meanLogProb })) }));
-          else ranked.forEach((r, i) => say(`${i + 1}. ${r.candidate.padEnd(20)} log-prob ${r.logProb.toFixed(3)}  per token ${r.meanLogProb.toFixed(3)}  ${r.text}`));
+          if (options.json) say(JSON.stringify({ rank: ranked.map((r) => ({ candidate: r.candidate, fills: r.fills, logProb: r.logProb, meanLogProb: r.meanLogProb, share: r.share })) }));
+          else ranked.forEach((r, i) => say(`${i + 1}. ${r.candidate.padEnd(20)} log-prob ${r.logProb.toFixed(3)}  per token ${r.meanLogProb.toFixed(3)}  share ${(100 * r.share).toFixed(1)} %  ${r.text}`));
         } else if (line.startsWith(':')) {
           const [name, ...rest] = line.slice(1).split(/\s+/);
           const message = applySetting(settings, name, rest.join(' '));

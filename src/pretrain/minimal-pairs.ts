@@ -2,7 +2,7 @@
  * Grammatical minimal pairs: a sentence with one blank (`[MASK]`), the grammatical filler and an ungrammatical
  * one ("Every morning he [MASK] to school by bus." goes / go). A model gets a pair right when `rank`
  * (src/infill/rank.ts) gives the grammatical filler the strictly higher log-probability (fill tokens plus the
- * end-of-answer token; with the scoring `with-next-word`, the word after the blank scored inside the answer).
+ * end-of-answer token; with `rank`'s default scoring, `with-next-word`, followed by the word after the blank).
  * Accuracy is reported per category and overall; chance is 50 %.
  *
  * File format (data/minimal-pairs/minimal-pairs.tsv): UTF-8, tab-separated, lines starting with `#` and blank
@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { GPT2 } from '../model/gpt2';
-import type { RankScoring } from '../infill/rank-scoring';
+import { DEFAULT_RANK_SCORING, type RankScoring } from '../infill/rank-scoring';
 import { UserError, locate } from '../runtime/errors';
 import { dataDir } from '../runtime/paths';
 
@@ -80,8 +80,8 @@ export interface MinimalPairReport {
   overall: CategoryAccuracy;
 }
 
-/** Score every pair with `rank` (one blank, two candidates), scored as `scoring` says (default: the blank as written). */
-export async function scoreMinimalPairs(model: GPT2, pairs: MinimalPair[], scoring: RankScoring = 'blank'): Promise<MinimalPairReport> {
+/** Score every pair with `rank` (one blank, two candidates), scored as `scoring` says (default: `rank`'s). */
+export async function scoreMinimalPairs(model: GPT2, pairs: MinimalPair[], scoring: RankScoring = DEFAULT_RANK_SCORING): Promise<MinimalPairReport> {
   const { rank } = require('../infill/rank') as typeof import('../infill/rank');
   const results: PairResult[] = [];
   for (const p of pairs) {

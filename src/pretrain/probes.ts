@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { UserError } from '../runtime/errors';
 import { BASE_MODEL_DIR } from './base';
 import type { MinimalPairReport } from './minimal-pairs';
+import { DEFAULT_RANK_SCORING } from '../infill/rank-scoring';
 import { binomialUpperTail } from '../metrics/binomial';
 
 /** The subset of a harness report (src/infill/harness.ts) these probes read. */
@@ -85,6 +86,7 @@ const SCORING_NAMES: Record<MinimalPairReport['scoring'], string> = {
   blank: 'the blank as written',
   'with-next-word': 'scored with the word after the blank',
 };
+const scoringName = (s: MinimalPairReport['scoring']) => SCORING_NAMES[s] + (s === DEFAULT_RANK_SCORING ? ", rank's default" : '');
 
 /**
  * The three checks of the embedded run as sentences with their measured numbers: the ILM's perplexity of the
@@ -109,7 +111,7 @@ export function describeChecks(input: { ilmLabel: string; lmLabel: string; repor
   for (const p of Array.isArray(input.pairs) ? input.pairs : [input.pairs]) {
     const sign = binomialUpperTail(p.overall.right, p.overall.pairs);
     lines.push(
-      `Minimal pairs ranked correctly (rank, ${SCORING_NAMES[p.scoring]}): ${p.overall.right} of ${p.overall.pairs} (${pct(p.overall.accuracy)}; chance 50 %, ` +
+      `Minimal pairs ranked correctly (rank, ${scoringName(p.scoring)}): ${p.overall.right} of ${p.overall.pairs} (${pct(p.overall.accuracy)}; chance 50 %, ` +
         `${sign <= 0.05 ? 'above' : 'not above'} chance by the one-sided sign test, p = ${sign < 0.001 ? sign.toExponential(1) : sign.toFixed(3)}; ` +
         `target at least 75 %: ${p.overall.accuracy >= 0.75 ? 'met' : 'not met'}); ` +
         p.byCategory.map((c) => `${c.category} ${c.right}/${c.pairs}`).join(', ') + '.',

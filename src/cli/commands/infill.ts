@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import { UserError } from '../../runtime/errors';
 import { numberIn, wholeNumber } from '../options';
-import { RANK_SCORINGS, type RankScoring } from '../../infill/rank-scoring';
+import { DEFAULT_RANK_SCORING, RANK_SCORINGS, type RankScoring } from '../../infill/rank-scoring';
 
 /** What `addSamplingOptions` adds to a command's parsed options. */
 export interface SamplingCliOptions {
@@ -45,11 +45,11 @@ export function registerInfill(program: Command): void {
     .option('--n <n>', 'number of samples (decoded together as one batch)', wholeNumber('--n', 1), 5)
     .option('--seed <n>', 'random seed of the sampler; same model, text, options and seed give the same fills', wholeNumber('--seed', 0), 0);
   addSamplingOptions(cmd)
-    .option('--rank <candidate...>', 'score these fills instead of sampling: log-probability of each (sum and per token, end of answer included), most probable first; several blanks: one fill per blank separated by "|"')
+    .option('--rank <candidate...>', 'score these fills instead of sampling: log-probability of each (sum and per token, end of answer included) and its share of the probability among them, most probable first; several blanks: one fill per blank separated by "|"')
     .addOption(
-      new Option('--scoring <kind>', 'with --rank: blank scores each fill in the blank as written; with-next-word widens a word blank over the word after it and scores the fill followed by that word (the same ranking for an exact model; a small one reads the next word better inside its answer, e.g. a/an)')
+      new Option('--scoring <kind>', 'with --rank: with-next-word widens a word blank over the word after it and scores the fill followed by that word; blank scores each fill in the blank as written. An exact model ranks alike either way; the small base reads the next word better inside its answer (e.g. a/an) and ranks more held-out word choices right with with-next-word, though blank does a little better on verb forms such as was/were (BENCHMARKS.md)')
         .choices([...RANK_SCORINGS])
-        .default('blank'),
+        .default(DEFAULT_RANK_SCORING),
     )
     .option('--top <k>', 'list the k most probable single-token fills of the (one) blank with their probabilities, instead of sampling', wholeNumber('--top', 1))
     .option('--json', 'print the results as JSON', false)
@@ -64,10 +64,12 @@ export function registerInfill(program: Command): void {
         const out: Record<string, unknown> = {};
         const lines: string[] = [];
         if (o.rank) {
+          lines.push(`scoring: ${o.scoring}`);
           const ranked = await rank(model, o.text, o.rank, { scoring: o.scoring });
+          out.scoring = o.scoring;
           out.rank = ranked;
           ranked.forEach((r, i) => {
-            lines.push(`${i + 1}. ${JSON.stringify(r.candidate)}  log-prob ${r.logProb.toFixed(4)}  per token ${r.meanLogProb.toFixed(4)}  ${r.text}`);
+            lines.push(`${i + 1}. ${JSON.stringify(r.candidate)}  log-prob ${r.logProb.toFixed(4)}  per token ${r.meanLogProb.toFixed(4)}  share ${(100 * r.share).toFixed(1)} %  ${r.text}`);
             lines.push(`   tokens: ${r.tokens.map((t) => `${JSON.stringify(t.token)} ${t.logProb.toFixed(3)}`).join(', ')}`);
           });
         }
