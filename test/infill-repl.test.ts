@@ -56,6 +56,9 @@ test('the REPL fills texts, takes settings, answers bad input and goes on', asyn
     'no blank at all',
     `${'word '.repeat(300)}[MASK]`,
     ':rank goes; go',
+    ':scoring nope',
+    ':scoring blank',
+    ':rank goes; go',
     ':top 2',
     'I like [MASK].',
     ':settings',
@@ -72,8 +75,16 @@ test('the REPL fills texts, takes settings, answers bad input and goes on', asyn
   assert.match(out, /error: the text is \d+ tokens .* Fix: shorten the text/);
   assert.match(out, /^1\. (goes|go) +log-prob -\d+\.\d+  per token -\d+\.\d+  share \d+\.\d %  Yesterday he go(es)? to school\./m);
   assert.match(out, /^2\. (goes|go) +log-prob -\d/m);
+  // :scoring blank scores the fill alone: other log-probabilities than the default's (which adds " to"), shares still summing to 1
+  assert.match(out, /error: :scoring needs one of blank, with-next-word, got "nope"/);
+  assert.match(out, /^scoring = blank$/m);
+  const rankLines = [...out.matchAll(/^\d\. (goes|go) +log-prob (-\d+\.\d+)  per token -\d+\.\d+  share (\d+\.\d) %/gm)];
+  assert.equal(rankLines.length, 4);
+  const logProbOf = (from: number, word: string) => Number(rankLines.slice(from, from + 2).find((m) => m[1] === word)![2]);
+  assert.ok(logProbOf(0, 'goes') < logProbOf(2, 'goes'), 'the default scoring also pays for the next word');
+  for (const from of [0, 2]) assert.ok(Math.abs(Number(rankLines[from][3]) + Number(rankLines[from + 1][3]) - 100) <= 0.1);
   assert.match(out, /most probable single-token fills: "[^"]*" \d/);
-  assert.match(out, /n 1, nucleus 0\.9/);
+  assert.match(out, /n 1, nucleus 0\.9.*, scoring blank$/m);
   assert.doesNotMatch(out, /never read/);
   assert.match(out, /bye\n$/);
 });

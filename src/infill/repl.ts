@@ -15,6 +15,7 @@ import { Rng } from '../runtime/rng';
 import { UserError } from '../runtime/errors';
 import { infill } from './infill';
 import { rank, topFills } from './rank';
+import { DEFAULT_RANK_SCORING, RANK_SCORINGS, type RankScoring } from './rank-scoring';
 import { resolveSampling } from './sample';
 
 export interface ReplSettings {
@@ -28,9 +29,13 @@ export interface ReplSettings {
   top: number;
   /** 0: as many as fit in the model. */
   maxNewTokens: number;
+  /** How `:rank` scores a fill (rank-scoring.ts). */
+  scoring: RankScoring;
 }
 
-export const DEFAULT_REPL_SETTINGS: ReplSettings = { n: 3, nucleus: 0.95, temperature: 1, topK: 0, seed: 0, top: 0, maxNewTokens: 0 };
+export const DEFAULT_REPL_SETTINGS: ReplSettings = { n: 3, nucleus: 0.95, temperature: 1, topK: 0, seed: 0, top: 0, maxNewTokens: 0, scoring: DEFAULT_RANK_SCORING };
+
+type NumericSetting = Exclude<keyof ReplSettings, 'scoring'>;
 
 export interface ReplOptions {
   model: GPT2;
@@ -47,12 +52,12 @@ const HELP = `Type a text with blanks and press Enter, e.g.  She ate [MASK] for 
 Blanks: [MASK] or [word] (a word), [ngram], [sentence], [paragraph], [document]; \\[MASK] is literal text.
 Settings: :n 3   :nucleus 0.9   :temperature 1   :top-k 40 (0 = off)   :seed 0   :top 10 (single-token fills, 0 = off)
           :max-new-tokens 64 (0 = what fits)   :settings (show them)
-Rank candidate fills for the last text:  :rank goes; go; went   (fills of several blanks: goes|home; go|house),
-          each word blank scored with the word after it, as "cefrlab infill --rank" does by default
+Rank candidate fills for the last text:  :rank goes; go; went   (fills of several blanks: goes|home; go|house)
+          :scoring with-next-word (default: a word blank scored with the word after it) or :scoring blank
 Leave with quit, exit or Ctrl-D.`;
 
 /** Setting names as typed after ":" and the field they set, with the check each value must pass. */
-const SETTINGS: Record<string, { key: keyof ReplSettings; integer: boolean; min: number; max?: number; exclusiveMin?: boolean }> = {
+const SETTINGS: Record<string, { key: NumericSetting; integer: boolean; min: number; max?: number; exclusiveMin?: boolean }> = {
   n: { key: 'n', integer: true, min: 1, max: 64 },
   nucleus: { key: 'nucleus', integer: false, min: 0, max: 1, exclusiveMin: true },
   temperature: { key: 'temperature', integer: false, min: 0, exclusiveMin: true },
@@ -64,8 +69,14 @@ const SETTINGS: Record<string, { key: keyof ReplSettings; integer: boolean; min:
 
 /** Apply one `:name value` setting; returns the message to show. Throws UserError for a bad name or value. */
 export function applySetting(settings: ReplSettings, name: string, raw: string): string {
+  if (name === 'scoring') {
+    const value = raw.trim();
+    if (!RANK_SCORINGS.includes(value as RankScoring)) throw new UserError(`:scoring needs one of ${RANK_SCORINGS.join(', ')}, got "${raw}". Fix: e.g. :scoring blank`);
+    settings.scoring = value as RankScoring;
+    return `scoring = ${value}`;
+  }
   const spec = SETTINGS[name];
-  if (!spec) throw new UserError(`unknown setting ":${name}". Fix: use one of ${Object.keys(SETTINGS).map((k) => `:${k}`).join(' ')} (or :help)`);
+  if (!spec) throw new UserError(`unknown setting ":${name}". Fix: use one of ${[...Object.keys(SETTINGS), 'scoring'].map((k) => `:${k}`).join(' ')} (or :help)`);
   const value = Number(raw);
   const bad =
     raw.trim() === '' ||
@@ -82,7 +93,7 @@ export function applySetting(settings: ReplSettings, name: string, raw: string):
 }
 
 export function describeSettings(s: ReplSettings): string {
-  return `n ${s.n}, nucleus ${s.nucleus}, temperature ${s.temperature}, top-k ${s.topK || 'off'}, seed ${s.seed}, top ${s.top || 'off'}, max-new-tokens ${s.maxNewTokens || 'what fits'}`;
+  return `n ${s.n}, nucleus ${s.nucleus}, temperature ${s.temperature}, top-k ${s.topK || 'off'}, seed ${s.seed}, top ${s.top || 'off'}, max-new-tokens ${s.maxNewTokens || 'what fits'}, scoring ${s.scoring}`;
 }
 
 /** Run the loop until quit or end of input. Resolves with the number of texts filled. */
@@ -114,7 +125,7 @@ export async function runRepl(options: ReplOptions): Promise<{ texts: number }> 
         } else if (line.startsWith(':rank')) {
           if (lastText === null) throw new UserError('no text to rank candidates for yet. Fix: type a text with a blank first, then :rank goes; go');
           const candidates = line.slice(5).split(';').map((c) => c.trim()).filter((c) => c.length > 0);
-          const ranked = await rank(options.model, lastText, candidates);
+          const ranked = await rank(options.model, lastText, candidates, { scoring: settings.scoring });
           if (options.json) say(JSON.stringify({ rank: ranked.map((r) => ({ candidate: r.candidate, fills: r.fills, logProb: r.logProb, meanLogProb: r.meanLogProb, share: r.share })) }));
           else ranked.forEach((r, i) => say(`${i + 1}. ${r.candidate.padEnd(20)} log-prob ${r.logProb.toFixed(3)}  per token ${r.meanLogProb.toFixed(3)}  share ${(100 * r.share).toFixed(1)} %  ${r.text}`));
         } else if (line.startsWith(':')) {

@@ -1,6 +1,7 @@
 /** `cefrlab interactive`: a prompt where you type texts with blanks and get fills (src/infill/repl.ts). */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { addSamplingOptions, type SamplingCliOptions } from './infill';
+import { DEFAULT_RANK_SCORING, RANK_SCORINGS, type RankScoring } from '../../infill/rank-scoring';
 import { wholeNumber } from '../options';
 
 interface InteractiveCliOptions extends SamplingCliOptions {
@@ -8,6 +9,7 @@ interface InteractiveCliOptions extends SamplingCliOptions {
   n: number;
   seed: number;
   top: number;
+  scoring: RankScoring;
   json: boolean;
 }
 
@@ -17,13 +19,14 @@ export function registerInteractive(program: Command): void {
     .description(
       'Interactive infilling: type a text with blanks ([MASK], [word], [ngram], [sentence], [paragraph], [document]) and get fills. ' +
         'Change settings with :n 3, :nucleus 0.9, :temperature 1, :top-k 40, :seed 0, :top 10, :max-new-tokens 64; ' +
-        'rank fills of the last text with :rank goes; go; :help lists everything; quit, exit or Ctrl-D leaves. Reads piped input too.',
+        'rank fills of the last text with :rank goes; go (scored as :scoring says); :help lists everything; quit, exit or Ctrl-D leaves. Reads piped input too.',
     )
     .requiredOption('--model <EXP_DIR>', 'experiment directory (uses checkpoints/best, else checkpoints/last) or a model directory')
     .option('--n <n>', 'samples per text (change with :n)', wholeNumber('--n', 1), 3)
     .option('--seed <n>', 'seed of the sampler at the start (change with :seed); the same input replays the same fills', wholeNumber('--seed', 0), 0);
   addSamplingOptions(cmd)
     .option('--top <k>', 'also list the k most probable single-token fills of a one-blank text (0 = off; change with :top)', wholeNumber('--top', 0), 0)
+    .addOption(new Option('--scoring <kind>', 'how :rank scores a fill, as `infill --scoring` (change with :scoring)').choices([...RANK_SCORINGS]).default(DEFAULT_RANK_SCORING))
     .option('--json', 'answer each text with one line of JSON instead of text', false)
     .action(async (o: InteractiveCliOptions) => {
       const { initBackend } = await import('../../runtime/backend');
@@ -37,7 +40,7 @@ export function registerInteractive(program: Command): void {
           input: process.stdin,
           output: process.stdout,
           json: o.json,
-          settings: { n: o.n, nucleus: o.nucleus, temperature: o.temperature, topK: o.topK, seed: o.seed, top: o.top, maxNewTokens: o.maxNewTokens ?? 0 },
+          settings: { n: o.n, nucleus: o.nucleus, temperature: o.temperature, topK: o.topK, seed: o.seed, top: o.top, maxNewTokens: o.maxNewTokens ?? 0, scoring: o.scoring },
         });
       } finally {
         model.dispose();
