@@ -25,8 +25,8 @@ function printed(nb: { cells: Array<{ cell_type: string; outputs?: Array<{ text?
 const LN_VOCAB = Math.log(50264);
 
 /**
- * The numbers the notebooks show make sense: every perplexity they print is a finite number above 1, and the
- * training notebook's models learned (each training loss is finite and below the untrained model's
+ * The numbers the notebooks show make sense: every perplexity they print is a finite number above 1, notebook
+ * 05's minimal pairs are ranked above chance under both scorings, and the training notebook's models learned (each training loss is finite and below the untrained model's
  * 2 ln V for context + infill; each evaluation loss below ln V; the general model's last evaluation is not
  * worse than its first).
  */
@@ -36,6 +36,15 @@ function checkNumbers(ipynb: string): void {
   for (const m of text.matchAll(/\b(?:ppl|perplexity)[ :=]+(-?[0-9][0-9.]*(?:e[+-]?\d+)?|NaN|Infinity|null)\b/gi)) {
     const v = Number(m[1]);
     assert.ok(Number.isFinite(v) && v >= 1, `${ipynb}: a printed perplexity is ${m[1]} ("${m[0]}")`);
+  }
+  if (/05-inference/.test(ipynb)) {
+    // the minimal pairs, one sentence per scoring (src/pretrain/probes.ts): above chance, by count and by the sign test
+    const lines = [...text.matchAll(/Minimal pairs ranked correctly \(rank, ([^)]*)\): (\d+) of (\d+) \(.*?(not above|above) chance by the one-sided sign test/g)];
+    assert.equal(lines.length, 2, `${ipynb}: a minimal-pair sentence for each scoring`);
+    assert.ok(lines.some((m) => /rank's default/.test(m[1])), `${ipynb}: the default scoring is named`);
+    for (const [, scoring, right, pairs, verdict] of lines) {
+      assert.ok(Number(pairs) >= 40 && Number(right) > Number(pairs) / 2 && verdict === 'above', `${ipynb}: minimal pairs (${scoring}): ${right} of ${pairs}, ${verdict} chance`);
+    }
   }
   if (!/03-training/.test(ipynb)) return;
   const work = path.join(experimentsDir, '03-training');
