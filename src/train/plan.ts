@@ -1,8 +1,8 @@
 /**
- * The sizes of the notebooks' training runs, in one place. By default a real short run: the general model and
- * the per-level models together train for about six minutes on a 2-core CPU with the `tiny` preset, long enough
- * for the loss to fall visibly. Under the test suite's fast setting (CEFRLAB_FAST=1) the same code runs a
- * handful of steps. Also: which CEFR levels have enough documents for a model of their own.
+ * The shape of the notebooks' training plan (its values are `notebookPlan()`, src/pretrain/notebook-plan.ts): by
+ * default real short runs of the `tiny` preset, long enough for the loss to fall visibly; under the test suite's
+ * fast setting (CEFRLAB_FAST=1) the same code runs a handful of steps. Also: which CEFR levels have enough
+ * documents for a model of their own.
  */
 import { CEFR_LEVELS } from '../corpus/cefr';
 import type { PrepareManifest } from '../corpus/prepare';
