@@ -170,8 +170,7 @@ export async function rank(model: GPT2, text: string, candidates: Array<string |
   const prompt = [...encodePieces(scored.parsed.pieces.map(encodeText), scored.parsed.blanks.map((b) => b.type)).tokens, SEP_ID];
   const scores = await scoreAnswerSets(model, prompt, fillSets.map((fills) => fills.map((f, i) => encodeText(f + scored.suffixes[i]))));
   const logProbs = scores.map((tokens) => tokens.reduce((a, t) => a + t.logProb, 0));
-  const top = Math.max(...logProbs); // log-sum-exp from the largest term, so no share underflows to 0 / 0
-  const total = logProbs.reduce((a, lp) => a + Math.exp(lp - top), 0);
+  const logShares = logSoftmaxRow(logProbs, 0, logProbs.length); // from the largest term: no share underflows to 0 / 0
   const ranked = candidates.map((c, i) => {
     const tokens = scores[i];
     const logProb = logProbs[i];
@@ -181,7 +180,7 @@ export async function rank(model: GPT2, text: string, candidates: Array<string |
       text: fillBlanks(parsed, fillSets[i]).text,
       logProb,
       meanLogProb: logProb / tokens.length,
-      share: Math.exp(logProb - top) / total,
+      share: Math.exp(logShares[i]),
       tokens,
       order: i,
     };

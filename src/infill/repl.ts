@@ -56,8 +56,13 @@ Rank candidate fills for the last text:  :rank goes; go; went   (fills of severa
           :scoring with-next-word (default: a word blank scored with the word after it) or :scoring blank
 Leave with quit, exit or Ctrl-D.`;
 
-/** Setting names as typed after ":" and the field they set, with the check each value must pass. */
-const SETTINGS: Record<string, { key: NumericSetting; integer: boolean; min: number; max?: number; exclusiveMin?: boolean }> = {
+/** A numeric setting: the field it sets and the check its value must pass. */
+interface NumberSpec { key: NumericSetting; integer: boolean; min: number; max?: number; exclusiveMin?: boolean }
+/** A setting chosen from a list of words. */
+interface ChoiceSpec { key: 'scoring'; choices: readonly RankScoring[] }
+
+/** Setting names as typed after ":" and what each sets. */
+const SETTINGS: Record<string, NumberSpec | ChoiceSpec> = {
   n: { key: 'n', integer: true, min: 1, max: 64 },
   nucleus: { key: 'nucleus', integer: false, min: 0, max: 1, exclusiveMin: true },
   temperature: { key: 'temperature', integer: false, min: 0, exclusiveMin: true },
@@ -65,18 +70,19 @@ const SETTINGS: Record<string, { key: NumericSetting; integer: boolean; min: num
   seed: { key: 'seed', integer: true, min: 0 },
   top: { key: 'top', integer: true, min: 0, max: 1000 },
   'max-new-tokens': { key: 'maxNewTokens', integer: true, min: 0 },
+  scoring: { key: 'scoring', choices: RANK_SCORINGS },
 };
 
 /** Apply one `:name value` setting; returns the message to show. Throws UserError for a bad name or value. */
 export function applySetting(settings: ReplSettings, name: string, raw: string): string {
-  if (name === 'scoring') {
-    const value = raw.trim();
-    if (!RANK_SCORINGS.includes(value as RankScoring)) throw new UserError(`:scoring needs one of ${RANK_SCORINGS.join(', ')}, got "${raw}". Fix: e.g. :scoring blank`);
-    settings.scoring = value as RankScoring;
-    return `scoring = ${value}`;
-  }
   const spec = SETTINGS[name];
-  if (!spec) throw new UserError(`unknown setting ":${name}". Fix: use one of ${[...Object.keys(SETTINGS), 'scoring'].map((k) => `:${k}`).join(' ')} (or :help)`);
+  if (!spec) throw new UserError(`unknown setting ":${name}". Fix: use one of ${Object.keys(SETTINGS).map((k) => `:${k}`).join(' ')} (or :help)`);
+  if ('choices' in spec) {
+    const choice = spec.choices.find((c) => c === raw.trim());
+    if (!choice) throw new UserError(`:${name} needs one of ${spec.choices.join(', ')}, got "${raw}". Fix: e.g. :${name} ${spec.choices[0]}`);
+    settings[spec.key] = choice;
+    return `${name} = ${choice}`;
+  }
   const value = Number(raw);
   const bad =
     raw.trim() === '' ||

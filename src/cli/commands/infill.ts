@@ -21,6 +21,11 @@ export function addSamplingOptions(cmd: Command): Command {
     .option('--max-new-tokens <n>', 'stop a sample after n generated tokens even if not every blank is filled (default: what fits in the model)', wholeNumber('--max-new-tokens', 1));
 }
 
+/** `--scoring`, how `rank` scores a fill, shared by infill and interactive. */
+export function scoringOption(description: string): Option {
+  return new Option('--scoring <kind>', description).choices([...RANK_SCORINGS]).default(DEFAULT_RANK_SCORING);
+}
+
 interface InfillCliOptions extends SamplingCliOptions {
   model: string;
   text: string;
@@ -47,9 +52,7 @@ export function registerInfill(program: Command): void {
   addSamplingOptions(cmd)
     .option('--rank <candidate...>', 'score these fills instead of sampling: log-probability of each (sum and per token, end of answer included) and its share of the probability among them, most probable first; several blanks: one fill per blank separated by "|"')
     .addOption(
-      new Option('--scoring <kind>', 'with --rank: with-next-word widens a word blank over the word after it and scores the fill followed by that word; blank scores each fill in the blank as written. An exact model ranks alike either way; the small base reads the next word better inside its answer (e.g. a/an) and ranks more held-out word choices right with with-next-word, though blank does a little better on verb forms such as was/were (BENCHMARKS.md)')
-        .choices([...RANK_SCORINGS])
-        .default(DEFAULT_RANK_SCORING),
+      scoringOption('with --rank: with-next-word widens a word blank over the word after it and scores the fill followed by that word; blank scores each fill in the blank as written. An exact model ranks alike either way; the small base reads the next word better inside its answer (e.g. a/an) and ranks more held-out word choices right with with-next-word, though blank does a little better on verb forms such as was/were (BENCHMARKS.md)'),
     )
     .option('--top <k>', 'list the k most probable single-token fills of the (one) blank with their probabilities, instead of sampling', wholeNumber('--top', 1))
     .option('--json', 'print the results as JSON', false)

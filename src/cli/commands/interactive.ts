@@ -1,7 +1,7 @@
 /** `cefrlab interactive`: a prompt where you type texts with blanks and get fills (src/infill/repl.ts). */
-import { Option, type Command } from 'commander';
-import { addSamplingOptions, type SamplingCliOptions } from './infill';
-import { DEFAULT_RANK_SCORING, RANK_SCORINGS, type RankScoring } from '../../infill/rank-scoring';
+import type { Command } from 'commander';
+import { addSamplingOptions, scoringOption, type SamplingCliOptions } from './infill';
+import type { RankScoring } from '../../infill/rank-scoring';
 import { wholeNumber } from '../options';
 
 interface InteractiveCliOptions extends SamplingCliOptions {
@@ -26,7 +26,7 @@ export function registerInteractive(program: Command): void {
     .option('--seed <n>', 'seed of the sampler at the start (change with :seed); the same input replays the same fills', wholeNumber('--seed', 0), 0);
   addSamplingOptions(cmd)
     .option('--top <k>', 'also list the k most probable single-token fills of a one-blank text (0 = off; change with :top)', wholeNumber('--top', 0), 0)
-    .addOption(new Option('--scoring <kind>', 'how :rank scores a fill, as `infill --scoring` (change with :scoring)').choices([...RANK_SCORINGS]).default(DEFAULT_RANK_SCORING))
+    .addOption(scoringOption('how :rank scores a fill, as `infill --scoring` (change with :scoring)'))
     .option('--json', 'answer each text with one line of JSON instead of text', false)
     .action(async (o: InteractiveCliOptions) => {
       const { initBackend } = await import('../../runtime/backend');
