@@ -103,7 +103,7 @@ export function readVocab(file: string): Map<string, number> {
 }
 
 /** A special token from tokenizer_config.json: a string or an AddedToken object {"content": ...}. */
-function tokenField(raw: Record<string, unknown>, key: string, fallback: string, file: string): string {
+export function tokenField(raw: Record<string, unknown>, key: string, fallback: string, file: string): string {
   const v = raw[key];
   if (v == null) return fallback;
   if (typeof v === 'string') return v;
