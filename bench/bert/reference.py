@@ -1,9 +1,12 @@
 #!/usr/bin/python3
-"""An independent BERT encoder and WordPiece tokenizer in plain PyTorch / Python, to check ours against.
+"""An independent BERT / RoBERTa encoder, WordPiece and byte-level BPE tokenizers in plain PyTorch / Python, to
+check ours against.
 
-Written from the formulas (Devlin et al. 2019; Vaswani et al. 2017) and Hugging Face's BertModel parameter
-layout, with plain torch operations and without the transformers library, so that it shares no code with the
-TensorFlow.js model it checks. The safetensors file is parsed by hand (bench/safetensors_numpy.py).
+Written from the formulas (Devlin et al. 2019; Vaswani et al. 2017; Liu et al. 2019 for RoBERTa) and Hugging
+Face's BertModel / RobertaModel parameter layouts, with plain torch operations and without the transformers
+library, so that it shares no code with the TensorFlow.js model it checks. The safetensors file is parsed by
+hand (bench/safetensors_numpy.py). config.json's model_type selects RoBERTa: "roberta." name prefix, position
+ids counted from pad_token_id + 1 over the tokens that are not <pad> (padding itself at pad_token_id).
 
 Modes:
   reference.py forward MODEL_DIR INPUT_JSON OUT_JSON [--dtype float64|float32]
@@ -15,6 +18,9 @@ Modes:
       one warm-up batch; prints one JSON line {"texts", "seconds", "textsPerSecond", ...} for the best round.
   reference.py tokenize MODEL_DIR TEXTS_JSON OUT_JSON
       WordPiece pieces of each text (list of strings), from vocab.txt and tokenizer_config.json.
+  reference.py tokenize-bpe MODEL_DIR TEXTS_JSON OUT_JSON [--max-tokens 512]
+      RoBERTa ids of each text, <s> ... </s>, from vocab.json and merges.txt (byte-level BPE: Sennrich et al.
+      2016; Radford et al. 2019), with GPT-2's pre-tokenization written out as a scanner over Unicode categories.
 """
 import argparse
 import json
@@ -40,9 +46,10 @@ def load(model_dir, dtype):
     with open(os.path.join(model_dir, "config.json")) as f:
         cfg = json.load(f)
     raw = read_safetensors(os.path.join(model_dir, "model.safetensors"), dtype)
+    prefix = "roberta." if cfg.get("model_type") == "roberta" else "bert."
     weights = {}
     for name, t in raw.items():
-        key = name[5:] if name.startswith("bert.") else name
+        key = name[len(prefix):] if name.startswith(prefix) else name
         key = key.replace("LayerNorm.gamma", "LayerNorm.weight").replace("LayerNorm.beta", "LayerNorm.bias")
         weights[key] = t
     return cfg, weights
@@ -66,6 +73,16 @@ def gelu(x, act):
     raise ValueError(act)
 
 
+def position_ids(cfg, ids):
+    """BERT: 0..T-1. RoBERTa: pad + (count of non-pad tokens so far) for a non-pad token, pad for <pad>."""
+    B, T = ids.shape
+    if cfg.get("model_type") != "roberta":
+        return torch.arange(T)[None].expand(B, T)
+    pad = cfg.get("pad_token_id", 1)
+    real = (ids != pad).long()
+    return torch.cumsum(real, dim=1) * real + pad
+
+
 def forward(cfg, w, ids, mask):
     """ids, mask: [B, T] -> final hidden states [B, T, H]; every step written out."""
     B, T = ids.shape
@@ -74,8 +91,8 @@ def forward(cfg, w, ids, mask):
     d = H // nh
     eps = cfg.get("layer_norm_eps", 1e-12)
     act = cfg.get("hidden_act", "gelu")
-    pos = torch.arange(T)
-    x = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][pos][None] \
+    pos = position_ids(cfg, ids)
+    x = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][pos] \
         + w["embeddings.token_type_embeddings.weight"][0][None, None]
     x = layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], eps)
     neg = torch.where(mask[:, None, None, :] > 0, torch.zeros((), dtype=x.dtype), torch.full((), -1e9, dtype=x.dtype))
@@ -117,7 +134,7 @@ def forward_fast(cfg, w, ids, mask):
     d = H // nh
     eps = cfg.get("layer_norm_eps", 1e-12)
     approx = "none" if cfg.get("hidden_act", "gelu") == "gelu" else "tanh"
-    x = F.embedding(ids, w["embeddings.word_embeddings.weight"]) + w["embeddings.position_embeddings.weight"][:T][None] \
+    x = F.embedding(ids, w["embeddings.word_embeddings.weight"]) + F.embedding(position_ids(cfg, ids), w["embeddings.position_embeddings.weight"]) \
         + w["embeddings.token_type_embeddings.weight"][0]
     x = F.layer_norm(x, (H,), w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], eps)
     neg = (1.0 - mask[:, None, None, :].to(x.dtype)) * -1e9
@@ -214,15 +231,94 @@ def wordpiece_tokenize(text, vocab, lower, strip):
     return pieces
 
 
+# ----------------------------------------------------------------------------------------- byte-level BPE
+
+def byte_chars():
+    """Byte -> character: printable Latin-1 bytes (33-126, 161-172, 174-255) stay; the rest go to 256, 257, ..."""
+    keep = set(range(33, 127)) | set(range(161, 173)) | set(range(174, 256))
+    table, extra = {}, 0
+    for b in range(256):
+        if b in keep:
+            table[b] = chr(b)
+        else:
+            table[b] = chr(256 + extra)
+            extra += 1
+    return table
+
+
+def gpt2_pieces(text):
+    """GPT-2's pattern 's|'t|'re|'ve|'m|'ll|'d| ?L+| ?N+| ?[^sLN]+|s+(?!S)|s+ as a left-to-right scanner."""
+    def kind(c):
+        if c.isspace():
+            return "s"
+        cat = unicodedata.category(c)
+        return "L" if cat[0] == "L" else "N" if cat[0] == "N" else "o"
+
+    out, i, n = [], 0, len(text)
+    while i < n:
+        if text[i] == "'":
+            hit = next((c for c in ("s", "t", "re", "ve", "m", "ll", "d") if text.startswith(c, i + 1)), None)
+            if hit is not None:
+                out.append("'" + hit)
+                i += 1 + len(hit)
+                continue
+        start = i + 1 if text[i] == " " and i + 1 < n and kind(text[i + 1]) != "s" else i
+        k = kind(text[start])
+        if k != "s":
+            j = start + 1
+            while j < n and kind(text[j]) == k:
+                j += 1
+            out.append(text[i:j])
+            i = j
+            continue
+        j = i
+        while j < n and kind(text[j]) == "s":
+            j += 1
+        if j < n and j - i > 1:
+            j -= 1  # the last space goes with the next word
+        out.append(text[i:j])
+        i = j
+    return out
+
+
+def bpe_ids(text, vocab, ranks, max_tokens, prefix_space=False):
+    table = byte_chars()
+    if prefix_space and text and not text.startswith(" "):
+        text = " " + text
+    symbols_all = []
+    for piece in gpt2_pieces(text):
+        word = [table[b] for b in piece.encode("utf-8")]
+        while len(word) > 1:
+            pairs = [(ranks.get((word[k], word[k + 1])), k) for k in range(len(word) - 1)]
+            pairs = [p for p in pairs if p[0] is not None]
+            if not pairs:
+                break
+            best = min(pairs)[0]
+            left, right = next((word[k], word[k + 1]) for r, k in pairs if r == best)
+            merged, k = [], 0
+            while k < len(word):
+                if k + 1 < len(word) and word[k] == left and word[k + 1] == right:
+                    merged.append(left + right)
+                    k += 2
+                else:
+                    merged.append(word[k])
+                    k += 1
+            word = merged
+        symbols_all.extend(word)
+    ids = [vocab.get(s, vocab["<unk>"]) for s in symbols_all][:max_tokens - 2]
+    return [vocab["<s>"]] + ids + [vocab["</s>"]]
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["forward", "speed", "tokenize"])
+    ap.add_argument("mode", choices=["forward", "speed", "tokenize", "tokenize-bpe"])
     ap.add_argument("model_dir")
     ap.add_argument("input")
     ap.add_argument("out", nargs="?")
     ap.add_argument("--dtype", default="float64")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--max-tokens", type=int, default=512)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     with open(a.input) as f:
@@ -236,6 +332,21 @@ def main():
         strip = tc.get("strip_accents", None)
         with open(a.out, "w") as f:
             json.dump([wordpiece_tokenize(t, vocab, lower, strip) for t in data], f)
+        return
+    if a.mode == "tokenize-bpe":
+        with open(os.path.join(a.model_dir, "vocab.json"), encoding="utf-8") as f:
+            vocab = json.load(f)
+        ranks = {}
+        with open(os.path.join(a.model_dir, "merges.txt"), encoding="utf-8") as f:
+            for i, line in enumerate(f.read().split("\n")):
+                if not line or (i == 0 and line.startswith("#version")):
+                    continue
+                left, right = line.split(" ")
+                ranks.setdefault((left, right), len(ranks))
+        tc_file = os.path.join(a.model_dir, "tokenizer_config.json")
+        tc = json.load(open(tc_file)) if os.path.exists(tc_file) else {}
+        with open(a.out, "w") as f:
+            json.dump([bpe_ids(t, vocab, ranks, a.max_tokens, tc.get("add_prefix_space", False)) for t in data], f)
         return
     if a.mode == "forward":
         dtype = np.float64 if a.dtype == "float64" else np.float32

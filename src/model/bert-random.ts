@@ -41,6 +41,26 @@ export interface RandomBertOptions {
   prefix?: boolean;
 }
 
+/**
+ * Write random encoder weights (every `bertParameterSpecs` tensor and a pooler, names with `prefix`) as
+ * safetensors; shared by the random BERT and RoBERTa (src/model/roberta-random.ts).
+ */
+export function writeRandomWeights(file: string, config: BertConfig, o: { seed: number; std: number; noise: number; prefix: string }): void {
+  const tensors = new Map<string, TensorToWrite>();
+  const specs = [...bertParameterSpecs(config),
+    { name: 'pooler.dense.weight', shape: [config.hidden_size, config.hidden_size], kind: 'linear' as const },
+    { name: 'pooler.dense.bias', shape: [config.hidden_size], kind: 'bias' as const }];
+  for (const spec of specs) {
+    const data = new Float32Array(spec.shape.reduce((a, b) => a * b, 1));
+    const rng = Rng.derive(o.seed, 'random-bert', spec.name);
+    if (spec.kind === 'embedding' || spec.kind === 'linear') fillNormal(data, rng, o.std);
+    else if (o.noise > 0) fillNormal(data, rng, o.noise);
+    if (spec.kind === 'gain') for (let i = 0; i < data.length; i++) data[i] += 1;
+    tensors.set(o.prefix + spec.name, { shape: spec.shape, data });
+  }
+  writeSafetensors(file, tensors, { format: 'pt' });
+}
+
 /** Write the four files into `dir` (created if needed); returns the configuration written. */
 export function writeRandomBert(dir: string, opts: RandomBertOptions): BertConfig {
   const seed = opts.seed ?? 0;
@@ -60,20 +80,7 @@ export function writeRandomBert(dir: string, opts: RandomBertOptions): BertConfi
   const config: BertConfig = { ...opts.config, vocab_size: Math.max(opts.config.vocab_size, vocab.length) };
   for (let i = 0; vocab.length < config.vocab_size; i++) vocab.push(`[unused${i}]`);
   fs.mkdirSync(dir, { recursive: true });
-  const tensors = new Map<string, TensorToWrite>();
-  const prefix = opts.prefix === false ? '' : 'bert.';
-  const specs = [...bertParameterSpecs(config),
-    { name: 'pooler.dense.weight', shape: [config.hidden_size, config.hidden_size], kind: 'linear' as const },
-    { name: 'pooler.dense.bias', shape: [config.hidden_size], kind: 'bias' as const }];
-  for (const spec of specs) {
-    const data = new Float32Array(spec.shape.reduce((a, b) => a * b, 1));
-    const rng = Rng.derive(seed, 'random-bert', spec.name);
-    if (spec.kind === 'embedding' || spec.kind === 'linear') fillNormal(data, rng, std);
-    else if (noise > 0) fillNormal(data, rng, noise);
-    if (spec.kind === 'gain') for (let i = 0; i < data.length; i++) data[i] += 1;
-    tensors.set(prefix + spec.name, { shape: spec.shape, data });
-  }
-  writeSafetensors(path.join(dir, 'model.safetensors'), tensors, { format: 'pt' });
+  writeRandomWeights(path.join(dir, 'model.safetensors'), config, { seed, std, noise, prefix: opts.prefix === false ? '' : 'bert.' });
   writeJsonAtomic(path.join(dir, 'config.json'), {
     architectures: ['BertForPreTraining'],
     model_type: 'bert',

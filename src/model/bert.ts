@@ -6,6 +6,10 @@
  *
  * For token ids w, positions p = 0..T-1 and token types 0 (single-sequence input):
  *   x = LayerNorm(E_word[w] + E_pos[p] + E_type[0])
+ * RoBERTa (Liu et al. 2019) is the same network with fairseq's position numbering, which Hugging Face's
+ * `RobertaModel` keeps: with padding index P (config.json's pad_token_id), the real tokens of a sequence take
+ * positions P+1, P+2, ... and padding takes P (so only max_position_embeddings - P - 1 tokens fit); its single
+ * token type is type 0. `BertModelOptions.paddingIdx` selects that numbering; src/model/roberta-load.ts sets it.
  *   per layer (post-LN, as the original BERT):
  *     a = softmax(q kᵀ / sqrt(d) + m) v per head, q/k/v = x W_q/k/v + b, m = 0 for real keys, -1e9 for padding
  *     x = LayerNorm(x + a W_o + b_o)
@@ -142,6 +146,11 @@ function transpose(data: Float32Array, rows: number, cols: number, scale = 1): F
   return out;
 }
 
+export interface BertModelOptions {
+  /** RoBERTa's position numbering with this padding index (header); absent or null: BERT's 0..T-1. */
+  paddingIdx?: number | null;
+}
+
 /** A padded batch of token-id sequences: ids and a 0/1 mask, both [B*T] row-major. */
 export interface BertBatch {
   batchSize: number;
@@ -174,10 +183,13 @@ export class Bert {
   private readonly embLnG: tf.Tensor1D;
   private readonly embLnB: tf.Tensor1D;
   private readonly layers: Layer[] = [];
+  /** RoBERTa's padding index, or null for BERT's positions. */
+  readonly paddingIdx: number | null;
   private disposed = false;
 
-  private constructor(config: BertConfig, arrays: Map<string, Float32Array>) {
+  private constructor(config: BertConfig, arrays: Map<string, Float32Array>, options: BertModelOptions) {
     this.config = { ...config };
+    this.paddingIdx = options.paddingIdx ?? null;
     this.activation = activationOf(config.hidden_act)!;
     const H = config.hidden_size;
     const I = config.intermediate_size;
@@ -214,8 +226,12 @@ export class Bert {
    * A model from float32 arrays by canonical name (`bertParameterSpecs`, PyTorch layout). Missing or
    * mis-shaped arrays are UserErrors naming `source`.
    */
-  static fromArrays(config: BertConfig, arrays: Map<string, Float32Array>, source = 'weights'): Bert {
+  static fromArrays(config: BertConfig, arrays: Map<string, Float32Array>, source = 'weights', options: BertModelOptions = {}): Bert {
     validateBertConfig(config, source);
+    const p = options.paddingIdx;
+    if (p != null && !(Number.isInteger(p) && p >= 0 && p < config.max_position_embeddings - 1)) {
+      throw new UserError(`${source}: the padding index ${p} leaves no position for a token among max_position_embeddings ${config.max_position_embeddings}. Fix: correct pad_token_id in config.json`);
+    }
     for (const spec of bertParameterSpecs(config)) {
       const data = arrays.get(spec.name);
       if (!data) throw new UserError(`${source}: missing weight "${spec.name}". Fix: use a complete BERT checkpoint`);
@@ -224,7 +240,27 @@ export class Bert {
         throw new UserError(`${source}: weight "${spec.name}" has ${data.length} values, expected shape [${spec.shape}] (${size}). Fix: use the config.json that came with the weights`);
       }
     }
-    return new Bert(config, arrays);
+    return new Bert(config, arrays, options);
+  }
+
+  /** The most tokens per sequence ([CLS]/<s> and [SEP]/</s> included) the position table holds. */
+  get maxSequence(): number {
+    return this.config.max_position_embeddings - (this.paddingIdx === null ? 0 : this.paddingIdx + 1);
+  }
+
+  /** RoBERTa's position ids [B*T] (header): P + (number of real tokens up to and including t) for a real token, P for padding. */
+  private robertaPositions(batch: BertBatch, P: number): Int32Array {
+    const { batchSize: B, seqLen: T, mask } = batch;
+    const out = new Int32Array(B * T);
+    for (let b = 0; b < B; b++) {
+      let seen = 0;
+      for (let t = 0; t < T; t++) {
+        const i = b * T + t;
+        seen += mask[i];
+        out[i] = mask[i] ? P + seen : P;
+      }
+    }
+    return out;
   }
 
   /** Final hidden states [B*T, H] of a padded batch (padding positions hold values that mean nothing). */
@@ -233,8 +269,8 @@ export class Bert {
     const c = this.config;
     const { batchSize: B, seqLen: T, ids, mask } = batch;
     if (ids.length !== B * T || mask.length !== B * T) throw new Error('Bert: ids and mask must have B*T entries');
-    if (T > c.max_position_embeddings) {
-      throw new UserError(`a sequence of ${T} tokens is longer than the model's ${c.max_position_embeddings} positions. Fix: use a smaller --max-tokens`);
+    if (T > this.maxSequence) {
+      throw new UserError(`a sequence of ${T} tokens is longer than the model's ${this.maxSequence} positions. Fix: use a smaller --max-tokens`);
     }
     for (let i = 0; i < ids.length; i++) {
       if (!(ids[i] >= 0 && ids[i] < c.vocab_size)) throw new Error(`Bert: token id ${ids[i]} outside the vocabulary of ${c.vocab_size}`);
@@ -257,8 +293,14 @@ export class Bert {
     try {
       let x = tf.tidy(() => {
         const words = tf.gather(this.wordEmb, tf.tensor1d(ids, 'int32'));
-        const positions = tf.add(tf.slice(this.posEmb, [0, 0], [T, H]), this.typeEmb);
-        const emb = tf.reshape(tf.add(tf.reshape(words, [B, T, H]), positions), [N, H]) as tf.Tensor2D;
+        let emb: tf.Tensor2D;
+        if (this.paddingIdx === null) {
+          const positions = tf.add(tf.slice(this.posEmb, [0, 0], [T, H]), this.typeEmb);
+          emb = tf.reshape(tf.add(tf.reshape(words, [B, T, H]), positions), [N, H]) as tf.Tensor2D;
+        } else {
+          const positions = tf.gather(this.posEmb, tf.tensor1d(this.robertaPositions(batch, this.paddingIdx), 'int32'));
+          emb = tf.add(tf.add(words, positions), this.typeEmb) as tf.Tensor2D;
+        }
         return layerNorm(emb, this.embLnG, this.embLnB, c.layer_norm_eps);
       });
       const heads = (m: tf.Tensor2D) => tf.reshape(tf.transpose(tf.reshape(m, [B, T, NH, D]), [0, 2, 1, 3]), [B * NH, T, D]) as tf.Tensor3D;
