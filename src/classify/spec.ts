@@ -1,5 +1,5 @@
 /**
- * Encoder specs: `features`, `bert:DIR`, `ilm:EXP_DIR`, `perplexity:EXP_A,EXP_B,...`, joined with `+`
+ * Encoder specs: `features`, `bert:DIR`, `roberta:DIR`, `ilm:EXP_DIR`, `perplexity:EXP_A,EXP_B,...`, joined with `+`
  * (`features+perplexity:A,B,C`): the combined encoder concatenates the parts' vectors in spec order. The heavy
  * encoders (TensorFlow.js models) are imported only when a spec names them.
  */
@@ -10,10 +10,11 @@ import type { Encoder, EncodeOptions } from './encoder';
 export type EncoderPart =
   | { kind: 'features'; set?: 'rates' }
   | { kind: 'bert'; dir: string }
+  | { kind: 'roberta'; dir: string }
   | { kind: 'ilm'; dir: string }
   | { kind: 'perplexity'; dirs: string[] };
 
-const FIX = 'write e.g. --encoder features (or features:rates, without the length counts), bert:/models/bert-base-uncased, ilm:data/models/base, perplexity:experiments/03-training/A2,experiments/03-training/B1, or parts joined with + (features+ilm:data/models/base)';
+const FIX = 'write e.g. --encoder features (or features:rates, without the length counts), bert:/models/bert-base-uncased, roberta:/models/roberta-base, ilm:data/models/base, perplexity:experiments/03-training/A2,experiments/03-training/B1, or parts joined with + (features+ilm:data/models/base)';
 
 /** Parse a spec into its parts; a UserError says what is wrong and shows the forms. */
 export function parseEncoderSpec(spec: string): EncoderPart[] {
@@ -25,7 +26,7 @@ export function parseEncoderSpec(spec: string): EncoderPart[] {
     const colon = part.indexOf(':');
     const kind = colon < 0 ? part : part.slice(0, colon);
     const arg = colon < 0 ? '' : part.slice(colon + 1).trim();
-    if (kind === 'bert' || kind === 'ilm') {
+    if (kind === 'bert' || kind === 'roberta' || kind === 'ilm') {
       if (!arg) throw new UserError(`encoder "${part}" needs a directory after "${kind}:". Fix: ${FIX}`);
       return { kind, dir: arg };
     }
@@ -39,7 +40,7 @@ export function parseEncoderSpec(spec: string): EncoderPart[] {
 }
 
 export interface CreateEncoderOptions {
-  /** Tokens per text for bert (default 450) and ilm (default: the model's positions). */
+  /** Tokens per text for bert and roberta (default 450) and ilm (default: the model's positions). */
   maxTokens?: number;
 }
 
@@ -100,6 +101,9 @@ export async function createEncoder(spec: string, opts: CreateEncoderOptions = {
       } else if (p.kind === 'bert') {
         const { createBertEncoder } = (require('./encoder-bert') as typeof import('./encoder-bert'));
         built.push(await createBertEncoder(p.dir, { maxTokens: opts.maxTokens }));
+      } else if (p.kind === 'roberta') {
+        const { createRobertaEncoder } = (require('./encoder-bert') as typeof import('./encoder-bert'));
+        built.push(await createRobertaEncoder(p.dir, { maxTokens: opts.maxTokens }));
       } else if (p.kind === 'ilm') {
         const { createIlmEncoder } = (require('./encoder-ilm') as typeof import('./encoder-ilm'));
         built.push(await createIlmEncoder(p.dir, { maxTokens: opts.maxTokens }));

@@ -44,7 +44,7 @@ function addColumnOptions(cmd: Command): Command {
 function addTrainOptions(cmd: Command): Command {
   return addColumnOptions(
     cmd
-      .option('--encoder <spec>', 'features | bert:DIR | ilm:EXP_DIR | perplexity:EXP_A,EXP_B,... , combined with + (e.g. features+perplexity:A,B)', 'features')
+      .option('--encoder <spec>', 'features | bert:DIR | roberta:DIR | ilm:EXP_DIR | perplexity:EXP_A,EXP_B,... , combined with + (e.g. features+perplexity:A,B)', 'features')
       .option('--input <mode>', 'text | concat (text and correction in one encoder pass) | two-stream (the two vectors averaged)', 'text')
       .option('--correction-column <name>', 'CSV column holding a corrected version of each text')
       .option('--corrections <kind>', 'automatic corrections: spelling (each misspelt word replaced by the spelling checker\'s suggestion)')
@@ -55,7 +55,7 @@ function addTrainOptions(cmd: Command): Command {
       .option('--lr <x>', 'Adam learning rate (mlp 1e-5, the paper\'s; logistic and ordinal 0.05)', finiteNumber('--lr'))
       .option('--batch-size <n>', 'mlp mini-batch size', wholeNumber('--batch-size', 1), 32)
       .option('--patience <n>', 'epochs without dev improvement before stopping (mlp 10, others 20)', wholeNumber('--patience', 1))
-      .option('--max-tokens <n>', 'encoder tokens per text (bert: 450 by default, as the paper; ilm: the model\'s positions)', wholeNumber('--max-tokens', 1)),
+      .option('--max-tokens <n>', 'encoder tokens per text (bert, roberta: 450 by default, as the paper; ilm: the model\'s positions)', wholeNumber('--max-tokens', 1)),
   );
 }
 
@@ -86,7 +86,7 @@ function readOpts(o: { textColumn: string; levelColumn: string; idColumn: string
 
 /** TensorFlow.js is needed only by the model encoders. */
 async function backendFor(spec: string): Promise<void> {
-  if (/(^|\+)\s*(bert|ilm|perplexity):/.test(spec)) {
+  if (/(^|\+)\s*(bert|roberta|ilm|perplexity):/.test(spec)) {
     const { initBackend } = (require('../../runtime/backend') as typeof import('../../runtime/backend'));
     await initBackend();
   }
