@@ -65,6 +65,17 @@ const SOURCE_HINT = BERT_FAMILY.source;
 export function checkModelDir(dir: string, files: readonly string[], family: EncoderFamily): void {
   if (!fs.existsSync(dir)) throw new UserError(`${dir}: the ${family.name} directory does not exist. Fix: give a local Hugging Face ${family.name} directory (${files.join(', ')}), ${family.source}`);
   if (!fs.statSync(dir).isDirectory()) throw new UserError(`${dir}: not a directory. Fix: give the directory that holds ${files.join(', ')}`);
+  // Another family's directory lacks some of this family's files: say which spec reads it before naming them.
+  const configFile = path.join(dir, BERT_CONFIG_FILE);
+  if (fs.existsSync(configFile)) {
+    let raw: unknown = null;
+    try {
+      raw = JSON.parse(fs.readFileSync(configFile, 'utf8'));
+    } catch {
+      // reported with its cause when the configuration is read
+    }
+    if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) checkModelType(configFile, raw as Record<string, unknown>, dir, family);
+  }
   for (const file of files) {
     if (fs.existsSync(path.join(dir, file))) continue;
     if (file === BERT_WEIGHTS_FILE && fs.existsSync(path.join(dir, 'pytorch_model.bin'))) {
@@ -102,16 +113,7 @@ export function readEncoderConfig(dir: string, family: EncoderFamily): { config:
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UserError(`${file}: not a JSON object. Fix: restore config.json from the model's source`);
   const unsupported = (field: string, fix: string) => new UserError(`${file}: ${field} = ${JSON.stringify(raw[field])} is not supported. Fix: ${fix}`);
-  const type = raw.model_type;
-  // A BERT config.json written by old versions of transformers may lack model_type; RoBERTa's always has it.
-  if (type !== family.modelType && !(type === undefined && family === BERT_FAMILY)) {
-    const other = FAMILIES.find((f) => f.modelType === type);
-    if (other) throw unsupported('model_type', `this is a ${other.name} model: use --encoder ${other.spec}:${dir}`);
-    if (typeof type === 'string' && type.startsWith('deberta')) {
-      throw unsupported('model_type', 'DeBERTa (disentangled relative attention) is not supported; use a BERT (bert:DIR) or RoBERTa (roberta:DIR) checkpoint');
-    }
-    throw unsupported('model_type', `use a ${family.name} checkpoint ("model_type": "${family.modelType}")`);
-  }
+  checkModelType(file, raw, dir, family);
   if (raw.position_embedding_type !== undefined && raw.position_embedding_type !== 'absolute') throw unsupported('position_embedding_type', `use a ${family.name} checkpoint with absolute position embeddings`);
   if (raw.is_decoder === true) throw unsupported('is_decoder', `use a ${family.name} encoder checkpoint`);
   const num = (key: string, fallback?: number): number => {
@@ -135,6 +137,20 @@ export function readEncoderConfig(dir: string, family: EncoderFamily): { config:
   };
   validateBertConfig(config, file);
   return { config, raw };
+}
+
+/** config.json's model_type must be the family's; another family's names the spec that reads it. */
+function checkModelType(file: string, raw: Record<string, unknown>, dir: string, family: EncoderFamily): void {
+  const type = raw.model_type;
+  // A BERT config.json written by old versions of transformers may lack model_type; RoBERTa's always has it.
+  if (type === family.modelType || (type === undefined && family === BERT_FAMILY)) return;
+  const problem = `${file}: model_type = ${JSON.stringify(type)} is not supported by ${family.spec}:DIR. Fix: `;
+  const other = FAMILIES.find((f) => f.modelType === type);
+  if (other) throw new UserError(`${problem}this is a ${other.name} model: use --encoder ${other.spec}:${dir}`);
+  if (typeof type === 'string' && type.startsWith('deberta')) {
+    throw new UserError(`${problem}DeBERTa (disentangled relative-position attention) is not supported; use a BERT (bert:DIR) or RoBERTa (roberta:DIR) checkpoint`);
+  }
+  throw new UserError(`${problem}use a ${family.name} checkpoint ("model_type": "${family.modelType}")`);
 }
 
 /**

@@ -44,7 +44,7 @@ function addColumnOptions(cmd: Command): Command {
 function addTrainOptions(cmd: Command): Command {
   return addColumnOptions(
     cmd
-      .option('--encoder <spec>', 'features | bert:DIR | roberta:DIR | ilm:EXP_DIR | perplexity:EXP_A,EXP_B,... , combined with + (e.g. features+perplexity:A,B)', 'features')
+      .option('--encoder <spec>', 'features | bert:DIR | roberta:DIR (local Hugging Face BERT, RoBERTa) | ilm:EXP_DIR | perplexity:EXP_A,EXP_B,... , combined with + (e.g. features+perplexity:A,B)', 'features')
       .option('--input <mode>', 'text | concat (text and correction in one encoder pass) | two-stream (the two vectors averaged)', 'text')
       .option('--correction-column <name>', 'CSV column holding a corrected version of each text')
       .option('--corrections <kind>', 'automatic corrections: spelling (each misspelt word replaced by the spelling checker\'s suggestion)')
