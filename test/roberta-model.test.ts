@@ -13,6 +13,7 @@ import { initBackend } from '../src/runtime/backend';
 import { UserError } from '../src/runtime/errors';
 import { BertConfig } from '../src/model/bert';
 import { writeRandomBert } from '../src/model/bert-random';
+import { learnMerges } from '../src/model/roberta-random';
 import { readSafetensors, writeSafetensors, TensorToWrite } from '../src/model/safetensors';
 import { createEncoder, parseEncoderSpec } from '../src/classify/spec';
 import { createBertEncoder, createRobertaEncoder } from '../src/classify/encoder-bert';
@@ -30,6 +31,14 @@ before(async () => {
 });
 
 after(() => fs.rmSync(root, { recursive: true, force: true }));
+
+test('learnMerges joins the most frequent pair first and stops at pairs seen once', () => {
+  // "ab", " ab", " ab": a b 3 times, Ġ a twice -> a b; then Ġ ab twice -> Ġ ab; then nothing repeats.
+  assert.deepEqual(learnMerges(['ab ab ab'], 10), [['a', 'b'], ['\u0120', 'ab']]);
+  assert.deepEqual(learnMerges(['ab ab ab'], 1), [['a', 'b']]);
+  // Ties go to the pair that sorts first: "x y" and "y z" both twice.
+  assert.deepEqual(learnMerges(['xyz', 'xyz'], 1), [['x', 'y']]);
+});
 
 test('spec roberta:DIR parses, alone and combined', () => {
   assert.deepEqual(parseEncoderSpec('roberta:/m/roberta-base'), [{ kind: 'roberta', dir: '/m/roberta-base' }]);
