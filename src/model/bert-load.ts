@@ -37,7 +37,7 @@ export interface EncoderFamily {
   modelClass: string;
   /** Where to get one. */
   source: string;
-  /** Config defaults for absent fields (BertConfig's and RobertaConfig's, as transformers applies them). */
+  /** Config defaults for absent fields, as transformers applies them (RobertaConfig keeps BertConfig's for these). */
   defaults: Pick<BertConfig, 'hidden_size' | 'num_hidden_layers' | 'num_attention_heads' | 'intermediate_size' | 'max_position_embeddings' | 'type_vocab_size' | 'layer_norm_eps'>;
 }
 
@@ -54,8 +54,6 @@ export const ROBERTA_FAMILY: EncoderFamily = {
 };
 
 const FAMILIES = [BERT_FAMILY, ROBERTA_FAMILY];
-
-const SOURCE_HINT = BERT_FAMILY.source;
 
 /**
  * Check that `dir` is a directory holding `files` of a `family` model; the first problem is a UserError.
