@@ -147,9 +147,9 @@ test('bad input: missing level column, unknown level, empty text, missing correc
   r = await run(['classify', 'train', '--csv', trainCsv, '--out', path.join(dir, 'x'), '--correction-column', 'corrected']);
   assert.match(r.err, /train\.csv:1: no correction column "corrected"/);
 
-  r = await run(['classify', 'train', '--csv', trainCsv, '--out', path.join(dir, 'x'), '--encoder', 'roberta:/x']);
+  r = await run(['classify', 'train', '--csv', trainCsv, '--out', path.join(dir, 'x'), '--encoder', 'deberta:/x']);
   assert.equal(r.code, 2);
-  assert.match(r.err, /unknown encoder "roberta:\/x"/);
+  assert.match(r.err, /unknown encoder "deberta:\/x"/);
   r = await run(['classify', 'eval', path.join(dir, 'nothing-here'), '--csv', testCsv]);
   assert.match(r.err, /no manifest\.json/);
   assert.ok(!fs.existsSync(path.join(dir, 'x')), 'no model directory is left behind by a failed run');

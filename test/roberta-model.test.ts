@@ -17,6 +17,8 @@ import { learnMerges } from '../src/model/roberta-random';
 import { readSafetensors, writeSafetensors, TensorToWrite } from '../src/model/safetensors';
 import { createEncoder, parseEncoderSpec } from '../src/classify/spec';
 import { createBertEncoder, createRobertaEncoder } from '../src/classify/encoder-bert';
+import { main } from '../src/cli/main';
+import { readLabelledCsv } from '../src/classify/data';
 import { maxAbsDiff } from './array-helpers';
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'roberta-tiny');
@@ -110,4 +112,42 @@ test('the wrong family, DeBERTa, pytorch_model.bin only and mismatched files are
   fs.renameSync(path.join(rob, 'pytorch_model.bin'), path.join(rob, 'model.safetensors'));
   fs.rmSync(path.join(rob, 'merges.txt'));
   assert.throws(() => createRobertaEncoder(rob), isUserError(rob, 'merges.txt'));
+});
+
+/** Run the command line in-process, capturing what it writes as strings. */
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const w1 = process.stdout.write.bind(process.stdout);
+  const w2 = process.stderr.write.bind(process.stderr);
+  // Only strings are captured: under `node --test` the runner sends its own (binary) reports over stdout.
+  process.stdout.write = ((c: string | Uint8Array, ...rest: unknown[]) => (typeof c === 'string' ? (out.push(c), true) : (w1 as (...a: unknown[]) => boolean)(c, ...rest))) as typeof process.stdout.write;
+  process.stderr.write = ((c: string | Uint8Array, ...rest: unknown[]) => (typeof c === 'string' ? (err.push(c), true) : (w2 as (...a: unknown[]) => boolean)(c, ...rest))) as typeof process.stderr.write;
+  try {
+    return { code: await main(args), out: out.join(''), err: err.join('') };
+  } finally {
+    process.stdout.write = w1;
+    process.stderr.write = w2;
+  }
+}
+
+test('classify cv --encoder roberta:DIR runs on real answers; bert: on the same directory is refused with the right spec', async () => {
+  process.env.CEFRLAB_QUIET = '1';
+  process.env.CEFRLAB_EMBED_CACHE = path.join(root, 'cache');
+  const rows = readLabelledCsv(path.join(__dirname, '..', 'data', 'cefr-asag', 'cefr_asag_4col.csv'));
+  const pick = (level: string) => rows.filter((r) => r.level === level).slice(0, 20);
+  const q = (v: string) => `"${v.replace(/"/g, '""')}"`;
+  const csv = path.join(root, 'asag.csv');
+  fs.writeFileSync(csv, ['writing_id,l1,cefr_level,text', ...['A2', 'B1', 'B2'].flatMap(pick).map((r) => [r.id, 'x', r.level!, r.text].map(q).join(','))].join('\n') + '\n');
+  const r = await cli(['classify', 'cv', '--csv', csv, '--encoder', `roberta:${FIXTURE}`, '--max-tokens', '64', '--head', 'logistic', '--folds', '3', '--json', '--resamples', '100']);
+  assert.equal(r.code, 0, r.err);
+  const report = JSON.parse(r.out);
+  assert.equal(report.n, 60);
+  assert.equal(report.foldAccuracy.length, 3);
+  // Same inputs and seed, same report (the second run's vectors come from the cache).
+  const again = await cli(['classify', 'cv', '--csv', csv, '--encoder', `roberta:${FIXTURE}`, '--max-tokens', '64', '--head', 'logistic', '--folds', '3', '--json', '--resamples', '100']);
+  assert.equal(again.out, r.out);
+  const wrong = await cli(['classify', 'cv', '--csv', csv, '--encoder', `bert:${FIXTURE}`, '--folds', '3']);
+  assert.equal(wrong.code, 2);
+  assert.match(wrong.err, /model_type = "roberta" is not supported by bert:DIR\. Fix: this is a RoBERTa model: use --encoder roberta:/);
 });
