@@ -152,7 +152,7 @@ export function readBpeTokenizerConfig(file: string): ByteBpeOptions & { modelMa
   };
 }
 
-/** Words of at most this many byte characters are remembered (learner texts repeat their words). */
+/** At most this many words keep their BPE split in memory (learner texts repeat their words). */
 const CACHE_LIMIT = 100_000;
 
 export class ByteBpeTokenizer {
