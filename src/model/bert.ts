@@ -6,16 +6,17 @@
  *
  * For token ids w, positions p = 0..T-1 and token types 0 (single-sequence input):
  *   x = LayerNorm(E_word[w] + E_pos[p] + E_type[0])
- * RoBERTa (Liu et al. 2019) is the same network with fairseq's position numbering, which Hugging Face's
- * `RobertaModel` keeps: with padding index P (config.json's pad_token_id), the real tokens of a sequence take
- * positions P+1, P+2, ... and padding takes P (so only max_position_embeddings - P - 1 tokens fit); its single
- * token type is type 0. `BertModelOptions.paddingIdx` selects that numbering; src/model/roberta-load.ts sets it.
  *   per layer (post-LN, as the original BERT):
  *     a = softmax(q kᵀ / sqrt(d) + m) v per head, q/k/v = x W_q/k/v + b, m = 0 for real keys, -1e9 for padding
  *     x = LayerNorm(x + a W_o + b_o)
  *     x = LayerNorm(x + GELU(x W_i + b_i) W_2 + b_2)
  * GELU is the exact one, x Φ(x) = 0.5 x (1 + erf(x / sqrt 2)) ("gelu" in config.json); the tanh approximation
  * ("gelu_new", "gelu_pytorch_tanh") and ReLU are also accepted.
+ *
+ * RoBERTa (Liu et al. 2019) is the same network with fairseq's position numbering, which Hugging Face's
+ * `RobertaModel` keeps: with padding index P (config.json's pad_token_id), the real tokens of a sequence take
+ * positions P+1, P+2, ... and padding takes P (so only max_position_embeddings - P - 1 tokens fit); its single
+ * token type is type 0. `BertModelOptions.paddingIdx` selects that numbering; src/model/roberta-load.ts sets it.
  *
  * Linear weights are stored by PyTorch as [out, in]; they are transposed once at load to [in, out] so every
  * dense layer is one plain matrix product (the OpenBLAS kernels of src/runtime/kernels take it as is), and the
