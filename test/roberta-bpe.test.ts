@@ -39,6 +39,10 @@ test('GPT-2 pre-tokenization: one leading space per word, contractions, digits, 
   assert.deepEqual(pretokenize('Hi\nyou 2024!!'), ['Hi', '\n', 'you', ' 2024', '!!']);
   assert.deepEqual(pretokenize('end   '), ['end', '   ']);
   assert.deepEqual(pretokenize('caf\u00E9 \u{1F600}'), ['caf\u00E9', ' \u{1F600}']);
+  // Whitespace is Unicode's White_Space, as in the published tokenizers: a byte-order mark is a symbol (it joins
+  // the space before it), U+0085 (next line) is whitespace (the space before it stays on its own).
+  assert.deepEqual(pretokenize(' \uFEFFb'), [' \uFEFF', 'b']);
+  assert.deepEqual(pretokenize('x \u0085y'), ['x', ' ', '\u0085', 'y']);
 });
 
 test('files: vocab.json ids and merges.txt ranks', () => {

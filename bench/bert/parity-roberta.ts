@@ -29,6 +29,7 @@ const HARD_TEXTS = [
   'nbsp\u00A0x  two   three\t\ttabs\n\nlines\r\nwindows', '"quotes" \u2014 dashes \u2013 and \u00ABguillemets\u00BB...', '$5.00 + 3^2 = `x` ~ 100%',
   'e\u0301 vs \u00E9', "I'm, you're, we've, they'll, he'd, it's, don't; 'quoted' O'Neil", "I'M YOU'RE 'S", ' leading space', 'trailing spaces   ',
   '\u{1F600}\u{1F44D}\u{1F3FD} emoji', '\u0661\u0662\u0663 \u00BD \u2167 digits', '<s> </s> <pad> <mask> <unk>', 'a'.repeat(300), '',
+  '\uFEFFbom \uFEFFinside', 'next \u0085line  \u0085 x\u001Cy \u3000z',
 ];
 
 async function main(): Promise<void> {

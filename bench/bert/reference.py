@@ -246,10 +246,15 @@ def byte_chars():
     return table
 
 
+# Unicode's White_Space property (PropList.txt), what \s means to the `regex` module and to Oniguruma; Python's
+# str.isspace() would add U+001C..U+001F.
+WHITE_SPACE = set("\t\n\x0b\x0c\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000") | {chr(c) for c in range(0x2000, 0x200B)}
+
+
 def gpt2_pieces(text):
     """GPT-2's pattern 's|'t|'re|'ve|'m|'ll|'d| ?L+| ?N+| ?[^sLN]+|s+(?!S)|s+ as a left-to-right scanner."""
     def kind(c):
-        if c.isspace():
+        if c in WHITE_SPACE:
             return "s"
         cat = unicodedata.category(c)
         return "L" if cat[0] == "L" else "N" if cat[0] == "N" else "o"

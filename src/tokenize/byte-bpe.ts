@@ -39,10 +39,11 @@ export const BPE_TOKENIZER_CONFIG_FILE = 'tokenizer_config.json';
 const SOURCE_HINT = 'e.g. from huggingface.co/FacebookAI/roberta-base';
 
 /**
- * GPT-2's pre-tokenization pattern. JavaScript's \s (Unicode White_Space plus U+FEFF) is close to, not
- * identical with, Python's; the two agree on every ASCII and Latin-1 whitespace character.
+ * GPT-2's pre-tokenization pattern, with \s spelt \p{White_Space}: that is what \s means to the regex engines of
+ * the published tokenizers (Python's `regex` module, Oniguruma in Hugging Face's `tokenizers`), whereas
+ * JavaScript's \s adds U+FEFF (a byte-order mark left in a text) and lacks U+0085 (next line).
  */
-const PRETOKENIZE = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
+const PRETOKENIZE = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\p{White_Space}\p{L}\p{N}]+|\p{White_Space}+(?!\P{White_Space})|\p{White_Space}+/gu;
 
 /**
  * The byte -> character table of byte-level BPE: bytes 33-126, 161-172 and 174-255 map to the same code
