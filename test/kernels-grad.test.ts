@@ -13,7 +13,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { Rng } from '../src/runtime/rng';
 import { disableNativeKernels, enableNativeKernels, tokenNllNative, weightedCrossEntropyNative } from '../src/runtime/kernels';
 import { addonStatus } from '../src/runtime/kernels/native';
-import { weightedCrossEntropy, ilmTrainingLoss, shiftTargets, lossWeights } from '../src/train/loss';
+import { weightedCrossEntropy, ilmTrainingLoss, shiftTargets, lossWeights } from '../src/objective/loss';
 import { GPT2 } from '../src/model/gpt2';
 import { PRESETS } from '../src/model/config';
 

@@ -17,7 +17,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { GPT2 } from '../../src/model/gpt2';
 import { PRESETS } from '../../src/model/config';
-import { ilmTrainingLoss, lossWeights, shiftTargets } from '../../src/train/loss';
+import { ilmTrainingLoss, lossWeights, shiftTargets } from '../../src/objective/loss';
 import { AdamW } from '../../src/train/optimizer';
 import { Rng } from '../../src/runtime/rng';
 import { enableNativeKernels, disableNativeKernels, nativeKernelsStatus, weightedCrossEntropyNative } from '../../src/runtime/kernels';

@@ -16,8 +16,6 @@ import * as path from 'node:path';
 import { buildDirAtomic, writeJsonAtomic } from '../runtime/atomic';
 import { OPTIMIZER_FILE, STATE_FILE, TrainingState, checkpointsDir, readState, recoverCheckpoint } from '../objective/experiment-dir';
 
-export { OPTIMIZER_FILE, STATE_FILE, checkpointsDir, readState, recoverCheckpoint, resolveModelDir } from '../objective/experiment-dir';
-export type { TrainingState } from '../objective/experiment-dir';
 import { UserError } from '../runtime/errors';
 import { saveModel, loadModel } from '../model/checkpoint';
 import { GPT2 } from '../model/gpt2';

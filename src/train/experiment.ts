@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { openExamples } from './examples';
+import { openExamples } from '../ilm/store-open';
 import { ConcatSource } from '../objective/batch';
 import { train, TrainOptions, TrainResult } from './loop';
 import { MetricRecord, readMetrics } from './metrics';
