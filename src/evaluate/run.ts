@@ -6,10 +6,10 @@
 import * as path from 'node:path';
 import { loadModel } from '../model/checkpoint';
 import { UserError } from '../runtime/errors';
-import { resolveModelDir } from '../objective/experiment-dir';
+import { resolveModelDir } from '../experiment/dir';
 import { evalSample } from '../objective/batch';
 import { openExamples, singleTypeSets } from '../ilm/store-open';
-import { experimentLevel } from '../objective/experiment-dir';
+import { experimentLevel } from '../experiment/dir';
 import { EvalMetrics, evaluateModel } from './eval';
 import { Comparison, ModelEntry, TestEntry, compareModels } from './compare';
 

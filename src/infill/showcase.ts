@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { GPT2 } from '../model/gpt2';
-import { checkpointsDir } from '../objective/experiment-dir';
+import { checkpointsDir } from '../experiment/dir';
 import type { Figure } from '../plot/figure';
 import { CEFR_COLORS } from '../plot/charts';
 import { CEFR_LEVELS, parseCefr } from '../corpus/cefr';

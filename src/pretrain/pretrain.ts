@@ -595,7 +595,7 @@ interface ExportJob {
 /** Evaluate a run's best checkpoint per corpus and write its export to `outDir`. */
 async function exportBase(job: ExportJob): Promise<Record<string, unknown>> {
   const { runDir, examplesDir, corpus, r, trainOpts, log, seconds, trainResult } = job;
-  const { resolveModelDir, readState } = require('../objective/experiment-dir') as typeof import('../objective/experiment-dir');
+  const { resolveModelDir, readState } = require('../experiment/dir') as typeof import('../experiment/dir');
   const { evaluateExperiment } = require('../evaluate/run') as typeof import('../evaluate/run');
   const { loadModel } = require('../model/checkpoint') as typeof import('../model/checkpoint');
   const { saveModelF16 } = require('./fp16') as typeof import('./fp16');

@@ -14,7 +14,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildDirAtomic, writeJsonAtomic } from '../runtime/atomic';
-import { OPTIMIZER_FILE, STATE_FILE, TrainingState, checkpointsDir, readState, recoverCheckpoint } from '../objective/experiment-dir';
+import { OPTIMIZER_FILE, STATE_FILE, TrainingState, checkpointsDir, readState, recoverCheckpoint } from '../experiment/dir';
 
 import { UserError } from '../runtime/errors';
 import { saveModel, loadModel } from '../model/checkpoint';

@@ -44,5 +44,3 @@ export async function trainExperiment(expDir: string, examplesDir: string, opts:
 export function experimentMetrics(expDir: string): MetricRecord[] {
   return readMetrics(path.join(expDir, 'metrics.jsonl'));
 }
-
-export { experimentLevel } from '../objective/experiment-dir';

@@ -32,7 +32,7 @@ import { ResolvedSchedule, ScheduleKind, learningRate, resolveSchedule } from '.
 
 export { resolveSchedule, type ResolvedSchedule } from './schedule';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint';
-import { TrainingState, checkpointsDir } from '../objective/experiment-dir';
+import { TrainingState, checkpointsDir } from '../experiment/dir';
 import { MetricsLog } from './metrics';
 import { EventWriter } from './tensorboard';
 import { EvalMetrics, evaluateModel } from '../evaluate/eval';
