@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
 import { sha256 } from '../runtime/hash';
 import { UserError } from '../runtime/errors';
-import { loadExperimentModel } from '../infill/load';
+import { loadExperimentModel } from '../experiment/load';
 import { CONFIG_FILE, WEIGHTS_FILE } from '../model/checkpoint';
 import { encodeText } from '../ilm/tokens';
 import { PAD_ID } from '../ilm/sequence';

@@ -17,7 +17,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { sha256 } from '../runtime/hash';
 import { UserError } from '../runtime/errors';
-import { loadExperimentModel } from '../infill/load';
+import { loadExperimentModel } from '../experiment/load';
 import type { GPT2 } from '../model/gpt2';
 import { rowNll } from '../objective/loss';
 import { encodeText } from '../ilm/tokens';

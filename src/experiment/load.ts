@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import { UserError } from '../runtime/errors';
 import { loadModel } from '../model/checkpoint';
 import type { GPT2 } from '../model/gpt2';
-import { resolveModelDir } from '../experiment/dir';
+import { resolveModelDir } from './dir';
 
 export interface LoadedModel {
   model: GPT2;
