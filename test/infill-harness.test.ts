@@ -140,7 +140,7 @@ test('ilm-eval from an experiment directory, and its errors', async () => {
   assert.equal(report.texts.length, 2);
   assert.equal(report.modelDirs[`ilm:${exp}`], path.join(exp, 'checkpoints', 'best'));
   assert.equal(report.input.sha256.length, 64);
-  const { listExperiments } = await import('../src/infill/showcase');
+  const { listExperiments } = await import('../src/experiment/list');
   fs.mkdirSync(path.join(tmp, 'not-trained', 'checkpoints'), { recursive: true });
   assert.deepEqual(listExperiments(tmp), [{ name: 'exp', dir: exp, level: null }]);
   // Notebook 03's names tell the level when the manifest does not.

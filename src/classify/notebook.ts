@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { Rng } from '../runtime/rng';
 import { dataDir, projectRoot } from '../runtime/paths';
 import { CEFR_LEVELS, type CefrLevel } from '../corpus/cefr';
-import { listExperiments } from '../infill/showcase';
+import { listExperiments } from '../experiment/list';
 import { heatmapChart } from '../plot/charts';
 import type { Figure } from '../plot/figure';
 import type { ClassificationReport } from '../metrics/report';
