@@ -5,9 +5,9 @@ import { buildDirAtomic, writeJsonAtomic } from '../runtime/atomic';
 import { sha256File } from '../runtime/hash';
 import { versions } from '../runtime/versions';
 import { UserError } from '../runtime/errors';
-import { loadAwe, predictAwe, saveAwe, trainAwe } from './model';
-import type { GbdtOptions } from './gbdt';
-import { lengthCutPoints, predictLength, trainLengthModel } from './length';
+import { loadAwe, predictAwe, saveAwe, trainAwe } from '../awe/model';
+import type { GbdtOptions } from '../awe/gbdt';
+import { lengthCutPoints, predictLength, trainLengthModel } from '../awe/length';
 
 function promptColumnOf(columns: readonly string[], named?: string): string | null {
   if (named) return named;
