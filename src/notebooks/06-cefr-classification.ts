@@ -6,14 +6,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Rng } from '../runtime/rng';
+import { isFast } from './fast';
 import { dataDir, projectRoot } from '../runtime/paths';
 import { CEFR_LEVELS, type CefrLevel } from '../corpus/cefr';
 import { listExperiments } from '../experiment/list';
 import { heatmapChart } from '../plot/charts';
 import type { Figure } from '../plot/figure';
 import type { ClassificationReport } from '../metrics/report';
-import { readLabelledCsv, type LabelledText } from './data';
-import { stratifiedSample, stratifiedHoldout, type CurveResult } from './classifier';
+import { readLabelledCsv, type LabelledText } from '../classify/data';
+import { stratifiedSample, stratifiedHoldout, type CurveResult } from '../classify/classifier';
 
 export interface ClassifyNotebookPlan {
   fast: boolean;
@@ -38,7 +39,7 @@ export interface ClassifyNotebookPlan {
 }
 
 export function classifyNotebookPlan(env: NodeJS.ProcessEnv = process.env): ClassifyNotebookPlan {
-  const fast = env.CEFRLAB_FAST === '1';
+  const fast = isFast(env);
   return fast
     ? { fast, folds: 3, compareRows: 150, pplRows: 30, spTrainRows: 1200, spTestRows: 400, mlpEpochs: 5, mlpLr: 1e-3, curveSizes: [100, 300, 1200], curveSeeds: 2, resamples: 200 }
     : { fast, folds: 5, compareRows: 708, pplRows: 240, spTrainRows: Infinity, spTestRows: Infinity, mlpEpochs: 100, mlpLr: 1e-3, curveSizes: [100, 300, 1000, 3000, 7000], curveSeeds: 3, resamples: 1000 };
