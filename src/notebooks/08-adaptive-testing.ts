@@ -7,12 +7,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Figure } from '../plot/figure';
 import { logitSeToScale, logitToScale } from '../irt/scale';
-import type { Bank } from './bank';
-import { loadBank, makeBank, bankSummary } from './bank';
-import { syntheticBank } from './synthetic-bank';
-import type { CatResult, SelectRule } from './engine';
-import { simulateCat, type SimulateOptions, type SimulationReport } from './simulate';
-import { calibrateSympsonHetter } from './exposure';
+import type { Bank } from '../cat/bank';
+import { loadBank, makeBank, bankSummary } from '../cat/bank';
+import { syntheticBank } from '../cat/synthetic-bank';
+import type { CatResult, SelectRule } from '../cat/engine';
+import { simulateCat, type SimulateOptions, type SimulationReport } from '../cat/simulate';
+import { calibrateSympsonHetter } from '../cat/exposure';
 import { projectRoot } from '../runtime/paths';
 import { NOTEBOOK_BANK_FILE } from '../items/bank';
 
