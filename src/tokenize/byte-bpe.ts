@@ -16,7 +16,7 @@
  *   4. each symbol's id from vocab.json (the `<unk>` id for one that is missing);
  *   5. a single text is `<s> ids </s>` (RobertaTokenizer's cls_token and sep_token).
  *
- * Why not gpt-tokenizer (a dependency, used for GPT-2's own vocabulary in src/ilm/tokens.ts): its BPE core
+ * Why not gpt-tokenizer (a dependency, used for GPT-2's own vocabulary in src/tokenize/gpt2-bpe.ts): its BPE core
  * follows tiktoken, which ranks a candidate merge by the *id of the merged token* and accepts any pair whose
  * concatenation is a token. That equals merges.txt order only when ids are assigned in merge order, as in
  * GPT-2's encoder.json; RoBERTa's vocab.json numbers tokens by fairseq's dictionary (frequency order, with
