@@ -12,18 +12,15 @@
 
 /** Bottom to top. Keep in step with the table in docs/ARCHITECTURE.md. */
 const TIERS = [
-  ['runtime'],
-  ['tokenize', 'corpus', 'metrics', 'plot', 'features', 'charlm', 'irt'],
-  ['model', 'ilm'],
-  ['objective', 'experiment'],
-  ['evaluate'],
-  ['train'],
-  ['infill'],
-  ['pretrain', 'classify', 'scale'],
-  ['awe', 'items'],
-  ['rate', 'cat'],
-  ['pipeline'],
-  ['cli', 'notebooks'],
+  ['runtime'], // the platform: backend, paths, errors, atomic writes, seeded RNG, progress
+  ['tokenize', 'corpus', 'metrics', 'plot', 'features', 'charlm', 'irt'], // foundations, unaware of each other
+  ['model', 'ilm'], // the networks; the ILM's documents, masks and example store
+  ['objective', 'experiment', 'scale'], // losses and batches; the experiment folder and model loading; CEFR scales
+  ['evaluate', 'infill', 'classify', 'items'], // using a model or a scale: perplexity, infilling, CEFR classes, items
+  ['train', 'awe', 'rate', 'cat'], // training; essay scoring; rating with a chat model; the adaptive test
+  ['pretrain'], // the base ILM: corpus, stages, export
+  ['pipeline'], // the whole run as a job graph of CLI commands
+  ['cli', 'notebooks'], // the entry points: the command line and the notebooks' helpers
 ];
 
 const folderRe = (folders) => `^src/(${folders.join('|')})/`;
