@@ -7,7 +7,7 @@
  *     [--fused-ce 1|0]
  *
  * --fused-ce 1 (the default with --native 1) computes the loss with the native fused cross-entropy
- * (src/runtime/kernels/crossentropy.ts) instead of src/train/loss.ts's TensorFlow.js formulation; both give
+ * (src/runtime/kernels/crossentropy.ts) instead of src/objective/loss.ts's TensorFlow.js formulation; both give
  * the same loss and gradients (test/kernels-grad.test.ts).
  *
  * Prints one JSON line: {impl, backend, native, config, stepSeconds[], tokensPerSecond, ...}. With
