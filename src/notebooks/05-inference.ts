@@ -8,9 +8,9 @@ import { CEFR_COLORS } from '../plot/charts';
 import { CEFR_LEVELS } from '../corpus/cefr';
 import { paragraphSpans, sentenceSpans } from '../ilm/units';
 import { Rng } from '../runtime/rng';
-import { maskWords } from './evalmask';
-import type { HarnessReport, HarnessText } from './harness';
-import { infill, type InfillOptions } from './infill';
+import { maskWords } from '../infill/evalmask';
+import type { HarnessReport, HarnessText } from '../infill/harness';
+import { infill, type InfillOptions } from '../infill/infill';
 
 export interface BlankedSentence {
   id: string;
