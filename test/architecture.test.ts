@@ -25,6 +25,15 @@ test('src/ follows the declared layers: no cycle, no upward or sideways import, 
   assert.match(output, /no dependency violations found/);
 });
 
+test('every folder of src/ has a tier, and no file sits directly in src/', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const tiers = (require(CONFIG) as { TIERS: string[][] }).TIERS.flat();
+  const entries = fs.readdirSync(path.join(ROOT, 'src'), { withFileTypes: true });
+  assert.deepEqual(entries.filter((e) => !e.isDirectory()).map((e) => e.name), []);
+  assert.deepEqual(entries.filter((e) => e.isDirectory() && !tiers.includes(e.name)).map((e) => e.name), []);
+  assert.deepEqual(tiers.filter((t) => !entries.some((e) => e.isDirectory() && e.name === t)), [], 'a tier names a folder that does not exist');
+});
+
 test('the layering check fails on an upward import, a cycle between folders, a sideways import and an undeclared folder', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cefrlab-layers-'));
   try {
