@@ -99,11 +99,6 @@ export function wordsBesidePseudowords(scale: VocabScale, realWords: string[], p
     .filter((r) => r.words.length > 0 || r.pseudowords.length > 0);
 }
 
-export function simpleTableHtml(header: string[], rows: Array<Array<string | number>>): string {
-  const cell = (v: string | number) => `<td>${escapeHtml(typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(3)) : v)}</td>`;
-  return `<table><thead><tr>${header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map(cell).join('')}</tr>`).join('')}</tbody></table>`;
-}
-
 /** One held-out OneStopEnglish article's three versions scored by the passage scale (δ and ranking score). */
 export function oneStopVersions(scale: PassageScale, articleIndex = 0, seed = 0): { article: string; rows: Array<{ level: string; words: number; difficulty: number; rank: number; start: string }> } {
   const { test } = splitOneStop(loadOneStop(), seed);
