@@ -164,6 +164,7 @@ test('rate without a reachable endpoint: no endpoint, an unreachable port, a 401
   assert.match(down.stderr, /unreachable .*ECONNREFUSED.*nothing was sent/);
   assert.ok(Date.now() - t0 < 15_000, 'no retries per essay');
   assert.ok(!fs.existsSync(out));
+  assert.ok(!fs.existsSync(path.join(dir, 'c1')), 'no cache directory left behind');
   // 401 at the check: no essay sent
   const refused = await startFakeServer(() => ({ status: 401, error: 'bad key' }));
   try {

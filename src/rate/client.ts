@@ -261,13 +261,19 @@ export class ChatEndpoint {
   }
 }
 
-/** The system error behind a failed connection (e.g. "ECONNREFUSED"), when the client kept it. */
+/**
+ * The system error behind a failed connection: its code (e.g. "ECONNREFUSED"), else the innermost message
+ * (fetch refuses some ports outright: "bad port").
+ */
 function causeOf(err: unknown): string {
   let c = (err as { cause?: unknown })?.cause;
+  let last = '';
   for (let depth = 0; c && depth < 4; depth++) {
     const code = (c as { code?: unknown }).code;
     if (typeof code === 'string') return `: ${code}`;
+    const m = (c as { message?: unknown }).message;
+    if (typeof m === 'string' && m) last = m;
     c = (c as { cause?: unknown }).cause;
   }
-  return '';
+  return last ? `: ${last}` : '';
 }
