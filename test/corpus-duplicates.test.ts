@@ -107,3 +107,27 @@ test('prepare keeps each group of identical texts in one split, lists the groups
     assert.match(summary, /asag-l0414 = asag-l0415 = asag-l0418 \(C1, C1, B2\) in (train|valid|test)/);
   }
 });
+
+test('the notebooks\' other splits: the classification hold-out and the rating calibration split keep copies apart from their text', async () => {
+  const { holdoutRows } = await import('../src/classify/notebook');
+  const rows = readLabelledCsv(ASAG4);
+  for (const seed of [0, 1, 2, 3, 4, 5, 6, 7]) {
+    const { train, test: held } = holdoutRows(rows, 0.2, seed);
+    assert.equal(train.length + held.length, rows.length);
+    const side = new Map([...train.map((r) => [r.id, 'train'] as const), ...held.map((r) => [r.id, 'test'] as const)]);
+    for (const g of EXPECTED) assert.equal(new Set(g.map((id) => side.get(id))).size, 1, `seed ${seed}: ${g.join(',')}`);
+  }
+  // calibration examples come from unanimously rated texts; a text with a copy is never one (its copy would be
+  // rated with its own rating shown). The embedded copies are not unanimous, so a small table with one that is:
+  const { calibrationSplit } = await import('../src/rate/study');
+  const humans = ['examiner1', 'examiner2', 'examiner3'];
+  const row = (id: string, text: string, l: string) => ({ writing_id: id, text, question: 'q', cefr_level: l, examiner1: l, examiner2: l, examiner3: l });
+  const rowsT = [row('a', 'My day is nice.', 'A2'), row('b', 'My  day is nice.', 'A2'), row('c', 'I like tea.', 'A1'), row('d', 'Tea is good for you.', 'A2'), row('e', 'Although it rained, we went.', 'B1'), row('f', 'We stayed home.', 'B1')];
+  const set = { name: 'toy', rows: rowsT, textColumn: 'text', promptColumn: 'question', label: 'cefr_level', humans, groups: [] };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dup-cal-'));
+  const split = calibrationSplit(set, dir, 50, 0);
+  const cal: Array<Record<string, string>> = parse(fs.readFileSync(split.calibrationCsv), { columns: true });
+  assert.deepEqual(cal.map((r) => r.writing_id).sort(), ['c', 'd', 'e', 'f']);
+  const toRate: Array<Record<string, string>> = parse(fs.readFileSync(split.rateCsv), { columns: true });
+  assert.deepEqual(toRate.map((r) => r.writing_id), ['a', 'b']);
+});

@@ -136,7 +136,10 @@ export function qwkTable(entries: Array<{ set: string; system: string; report: A
  * two CSVs under `dir`, so `cefrlab rate --calibration-from` sees two different files.
  */
 export function calibrationSplit(set: StudySet, dir: string, perLevel = 2, seed = 0): { calibrationCsv: string; rateCsv: string; calibration: number; rate: number } {
-  const unanimous = set.rows.map((r, i) => i).filter((i) => {
+  // A text with copies is never a calibration example: its copy would be rated with its own rating shown.
+  const { groups } = findDuplicates(set.rows.map((r) => r[set.textColumn]));
+  const copied = new Set(groups.flat());
+  const unanimous = set.rows.map((r, i) => i).filter((i) => !copied.has(i)).filter((i) => {
     const v = set.humans.map((h) => parseCefr(set.rows[i][h] ?? ''));
     return v.every((x) => x != null && x === v[0]);
   });
