@@ -7,26 +7,33 @@
  * equal texts. Duplicates must never sit on both sides of a train/test split (a model would be scored on a
  * text it was trained on), so every place that splits texts groups them by this hash.
  */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 
 /** The rule, as recorded in manifests. */
 export const DUPLICATE_RULE = 'exact text after trimming and collapsing every run of white space to one space; SHA-256 (128 bits)';
 
 const WHITE_SPACE = /\s+/g;
+/** Whether a text has anything to normalise: a white-space character other than a space, two spaces, or an end space. */
+const NEEDS_NORMALISING = /[^\S ]| {2}|^ | $/;
 
 /** The text whose hash is compared. */
 export function normaliseForHash(text: string): string {
-  return text.trim().replace(WHITE_SPACE, ' ');
+  // The test scans without allocating; most texts of a large corpus then skip the replace.
+  return NEEDS_NORMALISING.test(text) ? text.trim().replace(WHITE_SPACE, ' ') : text;
 }
+
+/** SHA-256 of a string's UTF-8 bytes: the one-shot crypto.hash where Node has it (20.12+, about 3x faster per text), else createHash. */
+const sha256 = (text: string): Buffer =>
+  typeof crypto.hash === 'function' ? crypto.hash('sha256', text, 'buffer') : crypto.createHash('sha256').update(text, 'utf8').digest();
 
 /** Hex of the 128-bit content hash of `text`. */
 export function contentHash(text: string): string {
-  return createHash('sha256').update(normaliseForHash(text), 'utf8').digest('hex').slice(0, 32);
+  return sha256(normaliseForHash(text)).toString('hex').slice(0, 32);
 }
 
 /** Writes the 128-bit content hash of `text` into `out[4 * i .. 4 * i + 3]`. */
 export function putContentHash(out: Uint32Array, i: number, text: string): void {
-  const d = createHash('sha256').update(normaliseForHash(text), 'utf8').digest();
+  const d = sha256(normaliseForHash(text));
   out[4 * i] = d.readUInt32BE(0);
   out[4 * i + 1] = d.readUInt32BE(4);
   out[4 * i + 2] = d.readUInt32BE(8);
