@@ -61,7 +61,7 @@ test('items pseudowords --n 1000 (the CLI): no word of the large list, no inflec
   assert.ok(out.rejected.real > 0 && out.rejected.fragment > 0 && out.rejected.affix > 0);
   const m = spawnSync(process.execPath, [path.join(root, 'bin', 'cefrlab.js'), 'items', 'pseudowords', '--n', '5', '--dict', '/nonexistent/words'], { cwd: root, encoding: 'utf8', env: { ...process.env, CEFRLAB_QUIET: '1' } });
   assert.equal(m.status, 2, m.stderr);
-  assert.match(m.stderr, /\/nonexistent\/words not found.*Fix:/);
+  assert.match(m.stderr, /\/nonexistent\/words not found.*Fix: check the path, or use the default lists \(Debian\/Ubuntu: sudo apt-get install wamerican-insane wamerican\)/);
 });
 
 test('bank holes: bins without yes/no items, without C-tests, without anything', async () => {
