@@ -22,6 +22,8 @@ import { sha256 } from '../runtime/hash';
 import { versions } from '../runtime/versions';
 import { progress } from '../runtime/progress';
 import { CEFR_LEVELS, type CefrLevel } from '../corpus/cefr';
+import { stratifiedGroupFolds } from '../corpus/folds';
+import { findDuplicates } from '../corpus/duplicates';
 import { classificationReport, type ClassificationReport, HEADLINE_METRICS } from '../metrics/report';
 import { trainHead, predictProba, argmax, resolveHeadOptions, type HeadKind, type TrainedHead, type EpochLog } from './heads';
 import { createEncoder } from './spec';
@@ -179,18 +181,12 @@ export function stratifiedHoldout(y: readonly number[], share: number, rng: Rng)
   return { train: train.sort((a, b) => a - b), dev: dev.sort((a, b) => a - b) };
 }
 
-/** Stratified k-fold assignment: each class shuffled and dealt round-robin over the folds. */
-export function stratifiedFolds(y: readonly number[], folds: number, rng: Rng): number[] {
-  const fold = new Array<number>(y.length).fill(0);
-  const byClass = new Map<number, number[]>();
-  y.forEach((c, i) => byClass.set(c, [...(byClass.get(c) ?? []), i]));
-  let offset = 0;
-  for (const c of [...byClass.keys()].sort((a, b) => a - b)) {
-    const idx = rng.shuffle(byClass.get(c)!.slice());
-    idx.forEach((i, r) => (fold[i] = (r + offset) % folds));
-    offset += idx.length;
-  }
-  return fold;
+/**
+ * Stratified k-fold assignment: each class shuffled and dealt round-robin over the folds; items sharing a
+ * `groups` key (duplicate texts) stay in one fold (src/corpus/folds.ts).
+ */
+export function stratifiedFolds(y: readonly number[], folds: number, rng: Rng, groups?: readonly number[]): number[] {
+  return stratifiedGroupFolds(y, folds, rng, groups);
 }
 
 /**
@@ -446,6 +442,8 @@ export interface CvResult extends EvaluationResult {
   options: ResolvedOptions;
   /** Out-of-fold predicted level per row, in input order. */
   predictions: CefrLevel[];
+  /** Ids of rows with the same text (src/corpus/duplicates.ts): each group was kept in one fold. */
+  duplicates: string[][];
 }
 
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -484,7 +482,9 @@ export async function crossValidate(rows: readonly LabelledText[], folds: number
   }
   const index = labelIndex(labels);
   const y = rows.map((r) => index.get(r.level!)!);
-  const fold = stratifiedFolds(y, folds, Rng.derive(o.seed, 'folds'));
+  // Copies of a text stay in one fold: otherwise a model would be scored on a text it was trained on.
+  const dup = findDuplicates(rows.map((r) => r.text));
+  const fold = stratifiedFolds(y, folds, Rng.derive(o.seed, 'folds'), dup.groupOf);
   const pred = new Array<number>(rows.length).fill(0);
   const foldAccuracy: number[] = [];
   const bar = options.showProgress === false ? null : progress(`cross-validation (${o.head})`, folds);
@@ -512,6 +512,7 @@ export async function crossValidate(rows: readonly LabelledText[], folds: number
     accuracySd: sd(foldAccuracy),
     options: o,
     predictions: pred.map((p) => labels[p]),
+    duplicates: dup.groups.map((g) => g.map((i) => rows[i].id)),
   };
 }
 

@@ -19,6 +19,7 @@ import { Rng } from '../runtime/rng';
 import { readTable, writeTable } from './table';
 import { agreement, type AgreementReport } from './agreement';
 import { predictAwe, trainAwe, stratifiedFolds, crossValidate } from '../awe/model';
+import { findDuplicates } from '../corpus/duplicates';
 import { predictLength, trainLengthModel, lengthCutPoints } from '../awe/length';
 import type { GbdtOptions } from '../awe/gbdt';
 import { parseCefr } from '../corpus/cefr';
@@ -83,6 +84,8 @@ export interface BaselineStudy {
   humans: AgreementReport | null;
   /** Cut points of the length model fitted on all rows (for display). */
   lengthCuts: Array<{ from: string; to: string; chars: number }>;
+  /** Row indices of duplicate texts (each group kept in one fold). */
+  duplicates: number[][];
   seconds: number;
 }
 
@@ -91,7 +94,8 @@ export function baselineStudy(set: StudySet, plan: StudyPlan, seed = 0): Baselin
   const labels = set.rows.map((r) => r[set.label]);
   const texts = set.rows.map((r) => r[set.textColumn]);
   const aweRows = set.rows.map((r) => ({ text: r[set.textColumn], prompt: r[set.promptColumn] ?? '' }));
-  const folds = stratifiedFolds(labels, plan.folds, seed);
+  const dup = findDuplicates(texts); // copies of a text stay in one fold
+  const folds = stratifiedFolds(labels, plan.folds, seed, dup.groupOf);
   const len = crossValidate(set.rows.length, folds, plan.folds, (tr, te) => {
     const m = trainLengthModel(tr.map((i) => texts[i]), tr.map((i) => labels[i]));
     return te.map((i) => predictLength(m, texts[i]));
@@ -110,6 +114,7 @@ export function baselineStudy(set: StudySet, plan: StudyPlan, seed = 0): Baselin
     awe: agreement(rows, { ...opts, machine: 'awe_rating' }),
     humans,
     lengthCuts: lengthCutPoints(trainLengthModel(texts, labels)),
+    duplicates: dup.groups,
     seconds: (Date.now() - start) / 1000,
   };
 }
@@ -131,7 +136,10 @@ export function qwkTable(entries: Array<{ set: string; system: string; report: A
  * two CSVs under `dir`, so `cefrlab rate --calibration-from` sees two different files.
  */
 export function calibrationSplit(set: StudySet, dir: string, perLevel = 2, seed = 0): { calibrationCsv: string; rateCsv: string; calibration: number; rate: number } {
-  const unanimous = set.rows.map((r, i) => i).filter((i) => {
+  // A text with copies is never a calibration example: its copy would be rated with its own rating shown.
+  const { groups } = findDuplicates(set.rows.map((r) => r[set.textColumn]));
+  const copied = new Set(groups.flat());
+  const unanimous = set.rows.map((r, i) => i).filter((i) => !copied.has(i)).filter((i) => {
     const v = set.humans.map((h) => parseCefr(set.rows[i][h] ?? ''));
     return v.every((x) => x != null && x === v[0]);
   });

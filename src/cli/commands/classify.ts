@@ -199,7 +199,11 @@ export function registerClassify(program: Command): void {
     const { predictions, ...report } = r;
     void predictions;
     const folds = `\n\n${o.folds}-fold accuracies: ${r.foldAccuracy.map((a) => a.toFixed(3)).join(' ')} (mean ${r.accuracyMean.toFixed(3)}, sd ${r.accuracySd.toFixed(3)})`;
-    await printJsonOrTable({ csv: o.csv, ...report }, reportTable(r) + folds, o);
+    const { describeDuplicateGroups } = (require('../../corpus/duplicates') as typeof import('../../corpus/duplicates'));
+    const dups = r.duplicates.length
+      ? `\nduplicates: ${r.duplicates.length} groups of identical texts, each kept in one fold: ${describeDuplicateGroups(r.duplicates, (ids) => ids.join(' = ')).join('; ')}`
+      : '';
+    await printJsonOrTable({ csv: o.csv, ...report }, reportTable(r) + folds + dups, o);
   });
 
   addTrainOptions(
