@@ -37,7 +37,7 @@ import { refuseTrainingOverlap } from './leakage';
  */
 export function refuseSeenTexts(encoder: Encoder, rows: readonly LabelledText[], where: { file?: string; what: string }): void {
   const trained = encoder.trainedOn?.() ?? [];
-  if (trained.length) refuseTrainingOverlap(encoder.spec, trained, rows.map((r) => r.text), where);
+  if (trained.length) refuseTrainingOverlap(encoder.spec, trained, rows.map((r) => r.text), { ...where, lines: rows.map((r) => r.line) });
 }
 
 export type InputMode = 'text' | 'concat' | 'two-stream';

@@ -37,8 +37,8 @@ export interface TrainingTexts {
   model: string;
   /** Content keys of the texts. */
   keys: ReadonlySet<string>;
-  /** Where they came from, in words (split files, pretraining corpora). */
-  sources: string[];
+  /** Where they came from, in words (split files, pretraining corpora), each with its keys. */
+  sources: Array<{ source: string; keys: ReadonlySet<string> }>;
   /** Split files of the same `prepare` runs that the model did not train on (for the fix in messages). */
   heldOut: string[];
   /** False when no manifest records the model's training data (nothing can be checked). */
@@ -111,7 +111,7 @@ function trainRunTexts(dir: string, manifestFile: string, m: Record<string, unkn
   const expDir = path.dirname(manifestFile);
   const data = (m.data ?? {}) as { train?: { files?: Array<{ file: string }> } };
   const keys = new Set<string>();
-  const sources: string[] = [];
+  const sources: TrainingTexts['sources'] = [];
   const heldOut = new Set<string>();
   const stores = data.train?.files ?? [];
   if (stores.length === 0) throw new UserError(`${manifestFile}: the training run records no example files, so the texts it trained on are unknown. Fix: retrain the model with \`cefrlab train\` from an examples directory`);
@@ -127,9 +127,10 @@ function trainRunTexts(dir: string, manifestFile: string, m: Record<string, unkn
       if (!split) throw new UserError(`${exManifest}: the split file ${input} the examples were built from is missing, so the texts the model in ${dir} saw cannot be checked. Fix: run the same \`cefrlab prepare\` again (same CSV, options and seed) to restore it`);
       if (fileSha256(split) !== hash) throw new UserError(`${split}: the file changed since the examples in ${path.dirname(exManifest)} were built from it (SHA-256 differs from the manifest's), so the texts the model in ${dir} saw cannot be checked. Fix: restore the split file with the \`prepare\` run that made it`);
       const docs = splitDocuments(split);
-      for (const d of docs) keys.add(textKey(d));
+      const own = new Set(docs.map(textKey));
+      for (const k of own) keys.add(k);
       const rel = path.relative(process.cwd(), split) || split;
-      sources.push(`${rel} (${docs.length} texts)`);
+      sources.push({ source: `${rel} (${docs.length} texts)`, keys: own });
       const trained = path.basename(split);
       for (const other of ['train.txt', 'valid.txt', 'test.txt']) {
         const f = path.join(path.dirname(split), other);
@@ -143,7 +144,7 @@ function trainRunTexts(dir: string, manifestFile: string, m: Record<string, unkn
     if (!initDir) throw new UserError(`${manifestFile}: the model it started from (${model.init}) is missing, so the texts that model saw cannot be checked. Fix: restore ${model.init}`);
     const parent = modelTrainingTexts(initDir);
     for (const k of parent.keys) keys.add(k);
-    sources.push(...parent.sources.map((s) => `${s}, through ${model.init}`));
+    sources.push(...parent.sources.map((s) => ({ source: `${s.source}, through ${model.init}`, keys: s.keys })));
   }
   return { model: dir, keys, sources, heldOut: [...heldOut].sort(), known: true };
 }
@@ -152,10 +153,11 @@ function pretrainTexts(dir: string, m: Record<string, unknown>): TrainingTexts {
   const o = (m.options ?? {}) as { seed?: number; validShare?: number; corpora?: string[] };
   const corpora = (o.corpora ?? [...PRETRAIN_CORPORA]).filter((c): c is PretrainCorpus => (PRETRAIN_CORPORA as readonly string[]).includes(c));
   const keys = new Set<string>();
-  const sources: string[] = [];
+  const sources: TrainingTexts['sources'] = [];
   for (const part of trainingSourceTexts({ seed: o.seed, validShare: o.validShare, corpora })) {
-    for (const t of part.texts) keys.add(textKey(t));
-    sources.push(`pretraining corpus ${part.corpus} (${part.documents} texts)`);
+    const own = new Set(part.texts.map(textKey));
+    for (const k of own) keys.add(k);
+    sources.push({ source: `pretraining corpus ${part.corpus} (${part.documents} texts) of ${dir}`, keys: own });
   }
   return { model: dir, keys, sources, heldOut: [], known: true };
 }
@@ -164,7 +166,8 @@ export interface TrainingOverlap {
   model: string;
   /** Evaluation texts (by position) the model trained on. */
   indices: number[];
-  sources: string[];
+  /** The model's training sources that hold them, with how many each. */
+  sources: Array<{ source: string; count: number }>;
   heldOut: string[];
 }
 
@@ -172,7 +175,11 @@ export interface TrainingOverlap {
 export function trainingOverlap(trained: readonly TrainingTexts[], texts: readonly string[]): TrainingOverlap[] {
   const keys = texts.map(textKey);
   return trained
-    .map((t) => ({ model: t.model, indices: keys.flatMap((k, i) => (t.keys.has(k) ? [i] : [])), sources: t.sources, heldOut: t.heldOut }))
+    .map((t) => {
+      const indices = keys.flatMap((k, i) => (t.keys.has(k) ? [i] : []));
+      const sources = t.sources.map((s) => ({ source: s.source, count: indices.filter((i) => s.keys.has(keys[i])).length })).filter((s) => s.count > 0);
+      return { model: t.model, indices, sources, heldOut: t.heldOut };
+    })
     .filter((o) => o.indices.length > 0);
 }
 
@@ -186,15 +193,16 @@ export function heldOutIndices(trained: readonly TrainingTexts[], texts: readonl
  * Throw a UserError when any evaluation text is one that a model feeding the encoder trained on: it names how
  * many texts, which models, and the fix.
  */
-export function refuseTrainingOverlap(encoderSpec: string, trained: readonly TrainingTexts[], texts: readonly string[], where: { file?: string; what: string }): void {
+export function refuseTrainingOverlap(encoderSpec: string, trained: readonly TrainingTexts[], texts: readonly string[], where: { file?: string; what: string; lines?: readonly number[] }): void {
   const overlaps = trainingOverlap(trained, texts);
   if (overlaps.length === 0) return;
   const all = new Set(overlaps.flatMap((o) => o.indices));
-  const each = overlaps.map((o) => `${o.model}: ${o.indices.length} (trained on ${o.sources.join('; ')})`).join('; ');
+  const each = overlaps.map((o) => `${o.model}: ${o.indices.length}, from ${o.sources.map((s) => (s.count === o.indices.length ? s.source : `${s.source}: ${s.count}`)).join('; ')}`).join('; ');
   const heldOut = [...new Set(overlaps.flatMap((o) => o.heldOut))];
   const first = Math.min(...all);
+  const firstAt = where.lines ? `line ${where.lines[first]}` : `text ${first + 1}`;
   throw new UserError(
-    `${where.file ?? 'the evaluation set'}: ${all.size} of the ${texts.length} texts ${where.what} were in the training data of the models that the encoder ${encoderSpec} is built from (${each}; the first is text ${first + 1}); ` +
+    `${where.file ?? 'the evaluation set'}: ${all.size} of the ${texts.length} texts ${where.what} were in the training data of the models that the encoder ${encoderSpec} is built from (${each}; the first at ${firstAt}); ` +
       `scores on them measure what those models memorised, not the level. Fix: evaluate on texts held out from the models` +
       `${heldOut.length ? ` (e.g. the documents of ${heldOut.join(', ')})` : ''}, or train the models again per cross-validation fold (cross-fitting) and classify each fold with models that never saw it`,
   );
