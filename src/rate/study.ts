@@ -218,3 +218,19 @@ export function calibrationSplit(set: StudySet, dir: string, perLevel = 2, seed 
   writeTable(rateCsv, columns, set.rows.filter((_, i) => !chosen.has(i)));
   return { calibrationCsv, rateCsv, calibration: chosen.size, rate: set.rows.length - chosen.size };
 }
+
+/**
+ * What the length baselines of a study show, every number computed: the rank correlation of length and label,
+ * and the QWK against the first reference of each form (the ordinal model at its expected score and at its
+ * most probable class, the rounded least squares), with how many scale steps each form's ratings use.
+ */
+export function lengthBaselineReading(s: BaselineStudy): string {
+  const ref = Object.keys(s.length.qwk).includes('consensus') ? 'consensus' : Object.keys(s.length.qwk)[0];
+  const f3 = (x: number) => x.toFixed(3);
+  const steps = (col: string) => new Set(s.rows.map((r) => r[col])).size;
+  const form = (name: string, r: AgreementReport, col: string) => `${name} ${f3(r.qwk[ref].estimate)} [${f3(r.qwk[ref].ci90[0])}, ${f3(r.qwk[ref].ci90[1])}] (${steps(col)} steps used)`;
+  const c = s.lengthCorrelation;
+  return `${s.set.name}: Spearman's rho between the characters of ${s.set.textColumn} and ${s.set.label}: ${f3(c.rho)} [${f3(c.ci90[0])}, ${f3(c.ci90[1])}] (${c.n} texts). ` +
+    `Length-only QWK against ${ref}: ${form('expected score, rounded', s.length, 'length_rating')}; ${form('least squares, rounded', s.lengthRegression, 'length_regression_rating')}; ` +
+    `${form('most probable class', s.lengthMode, 'length_mode_rating')}; the humans use ${steps(s.set.label)} steps.`;
+}
