@@ -112,6 +112,8 @@ test('classify eval and curve refuse overlapping evaluation texts and accept hel
   const heldOut = rows.filter((r) => testIds.has(r.id));
   const seen = rows.filter((r) => trainIds.has(r.id));
   const { model, encoder } = await trainClassifier(seen, { encoder: spec, head: 'logistic', showProgress: false, cacheDir: null });
+  // the classifier's manifest records what its encoder's models trained on
+  assert.deepEqual(model.manifest.encoder.trainedOn?.map((t) => [t.model, t.texts]), [[expDir, trainIds.size]]);
   try {
     await assert.rejects(evaluateClassifier(model, [...heldOut, ...seen.slice(0, 3)], { encoder, showProgress: false, cacheDir: null }), refused(3));
     const ok = await evaluateClassifier(model, heldOut, { encoder, showProgress: false, cacheDir: null, resamples: 10 });

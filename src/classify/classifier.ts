@@ -232,7 +232,11 @@ export interface ClassifierManifest {
   kind: 'cefrlab-classifier';
   formatVersion: 1;
   labels: CefrLevel[];
-  encoder: { spec: string; id: string; dim: number; names: string[] | null };
+  /**
+   * `trainedOn`, for encoders built from trained models: per model, how many texts it trained on and the SHA-256
+   * of their sorted content keys (./leakage.ts), so the model records what it must never be evaluated on.
+   */
+  encoder: { spec: string; id: string; dim: number; names: string[] | null; trainedOn?: Array<{ model: string; texts: number; sha256: string }> };
   options: ResolvedOptions;
   standardizer: Standardizer;
   head: { kind: HeadKind; inputDim: number; classes: number; options: TrainedHead['options']; tensors: Array<{ name: string; shape: number[]; offset: number; length: number }> };
@@ -320,7 +324,10 @@ function assemble(head: TrainedHead, standardizer: Standardizer, labels: CefrLev
     kind: 'cefrlab-classifier',
     formatVersion: 1,
     labels,
-    encoder: { spec: encoder.spec, id: encoder.id, dim: encoder.dim, names: encoder.names ? [...encoder.names] : null },
+    encoder: {
+      spec: encoder.spec, id: encoder.id, dim: encoder.dim, names: encoder.names ? [...encoder.names] : null,
+      ...(encoder.trainedOn ? { trainedOn: encoder.trainedOn().map((t) => ({ model: t.model, texts: t.keys.size, sha256: sha256([...t.keys].sort().join('\n')) })) } : {}),
+    },
     options: o,
     standardizer,
     head: { kind: head.kind, inputDim: head.inputDim, classes: head.classes, options: head.options, tensors },
