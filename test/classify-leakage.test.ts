@@ -30,6 +30,8 @@ const dataDir = path.join(root, 'data');
 let rows: LabelledText[] = [];
 let trainIds = new Set<string>();
 let testIds = new Set<string>();
+let validIds = new Set<string>();
+let seenCount = 0;
 const q = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
 before(async () => {
@@ -51,11 +53,13 @@ before(async () => {
   const ids = (split: string) => new Set(fs.readFileSync(path.join(dataDir, `${split}.labels.tsv`), 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t')[0]));
   trainIds = ids('train');
   testIds = ids('test');
+  validIds = ids('valid');
+  seenCount = trainIds.size + validIds.size;
   const examples = path.join(root, 'examples');
-  await buildExamples('train', dataDir, examples, { seed: 0, seqLen: 64, examplesPerDoc: 1, workers: 0 });
+  for (const split of ['train', 'valid']) await buildExamples(split, dataDir, examples, { seed: 0, seqLen: 64, examplesPerDoc: 1, workers: 0 });
   const config = { ...PRESETS.tiny, n_positions: 64, n_layer: 1, n_embd: 16, n_head: 2 };
   await trainExperiment(expDir, examples, {
-    trainTag: 'train', evalTag: null, model: 'tiny', config, seed: 0, batchSize: 2, accum: 1, lr: 1e-3, weightDecay: 0, clip: 1,
+    trainTag: 'train', evalTag: 'valid', model: 'tiny', config, seed: 0, batchSize: 2, accum: 1, lr: 1e-3, weightDecay: 0, clip: 1,
     seqLen: 64, maxSteps: 1, evalMaxExamples: 2, minimalSupervision: false, restart: true, log: () => {},
   });
 });
@@ -77,28 +81,28 @@ test('textKey: the same text through CSV quoting, CRLF and surrounding spaces ha
   assert.notEqual(textKey('I live in Paris.'), textKey('I live in Rome.'));
 });
 
-test('the model knows its training split: manifest -> examples -> split file', () => {
-  assert.ok(trainIds.size >= 20 && testIds.size >= 10, `split sizes ${trainIds.size}, ${testIds.size}`);
+test('the model knows its training split and the split that chose its checkpoint: manifest -> examples -> split files', () => {
+  assert.ok(trainIds.size >= 20 && testIds.size >= 10 && validIds.size >= 10, `split sizes ${trainIds.size}, ${validIds.size}, ${testIds.size}`);
   const t = modelTrainingTexts(expDir);
   assert.equal(t.known, true);
-  assert.equal(t.keys.size, splitDocuments(path.join(dataDir, 'train.txt')).length);
-  assert.equal(t.keys.size, trainIds.size);
-  assert.deepEqual(t.heldOut.map((f) => path.basename(f)), ['test.txt', 'valid.txt']);
-  // every CSV row the split put in train is found, and no other
+  assert.equal(t.keys.size, splitDocuments(path.join(dataDir, 'train.txt')).length + splitDocuments(path.join(dataDir, 'valid.txt')).length);
+  assert.equal(t.keys.size, seenCount);
+  assert.deepEqual(t.heldOut.map((f) => path.basename(f)), ['test.txt']);
+  assert.ok(t.sources.some((s) => /valid\.txt .*used to choose the checkpoint/.test(s.source)));
+  // every CSV row the split put in train or valid is found, and no other
   const overlap = trainingOverlap([t], rows.map((r) => r.text));
   assert.equal(overlap.length, 1);
-  assert.deepEqual(new Set(overlap[0].indices.map((i) => rows[i].id)), trainIds);
+  assert.deepEqual(new Set(overlap[0].indices.map((i) => rows[i].id)), new Set([...trainIds, ...validIds]));
   const held = heldOutIndices([t], rows.map((r) => r.text));
-  assert.equal(held.length, rows.length - trainIds.size);
-  assert.ok(held.every((i) => !trainIds.has(rows[i].id)));
+  assert.deepEqual(new Set(held.map((i) => rows[i].id)), testIds);
 });
 
 test('classify cv refuses texts the perplexity models trained on, with the count; held-out texts are accepted', async () => {
   const spec = `perplexity:${expDir}`;
-  const overlapping = rows.filter((r) => trainIds.has(r.id) || testIds.has(r.id));
-  await assert.rejects(crossValidate(overlapping, 2, { encoder: spec, head: 'logistic', showProgress: false, cacheDir: null }), refused(trainIds.size));
+  const overlapping = rows; // train, valid and test answers
+  await assert.rejects(crossValidate(overlapping, 2, { encoder: spec, head: 'logistic', showProgress: false, cacheDir: null }), refused(seenCount));
   // the combined encoder carries its parts' training texts
-  await assert.rejects(crossValidate(overlapping, 2, { encoder: `features+${spec}`, head: 'logistic', showProgress: false, cacheDir: null }), refused(trainIds.size));
+  await assert.rejects(crossValidate(overlapping, 2, { encoder: `features+${spec}`, head: 'logistic', showProgress: false, cacheDir: null }), refused(seenCount));
   const heldOut = rows.filter((r) => testIds.has(r.id));
   const r = await crossValidate(heldOut, 2, { encoder: spec, head: 'logistic', showProgress: false, cacheDir: null }, { resamples: 10 });
   assert.equal(r.n, heldOut.length);
@@ -113,7 +117,7 @@ test('classify eval and curve refuse overlapping evaluation texts and accept hel
   const seen = rows.filter((r) => trainIds.has(r.id));
   const { model, encoder } = await trainClassifier(seen, { encoder: spec, head: 'logistic', showProgress: false, cacheDir: null });
   // the classifier's manifest records what its encoder's models trained on
-  assert.deepEqual(model.manifest.encoder.trainedOn?.map((t) => [t.model, t.texts]), [[expDir, trainIds.size]]);
+  assert.deepEqual(model.manifest.encoder.trainedOn?.map((t) => [t.model, t.texts]), [[expDir, seenCount]]);
   try {
     await assert.rejects(evaluateClassifier(model, [...heldOut, ...seen.slice(0, 3)], { encoder, showProgress: false, cacheDir: null }), refused(3));
     const ok = await evaluateClassifier(model, heldOut, { encoder, showProgress: false, cacheDir: null, resamples: 10 });
@@ -142,7 +146,7 @@ test('the CLI refuses with exit code 2 and the message; held-out texts pass', as
   try {
     const code = await main(['classify', 'cv', '--csv', all, '--folds', '2', '--encoder', `perplexity:${expDir}`, '--head', 'logistic', '--no-cache']);
     assert.equal(code, 2);
-    assert.match(errs.join(''), new RegExp(`${all.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ${trainIds.size} of the ${rows.length} texts to cross-validate`));
+    assert.match(errs.join(''), new RegExp(`${all.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ${seenCount} of the ${rows.length} texts to cross-validate`));
     const ok = await main(['classify', 'cv', '--csv', held, '--folds', '2', '--encoder', `perplexity:${expDir}`, '--head', 'logistic', '--no-cache']);
     assert.equal(ok, 0, errs.join(''));
   } finally {

@@ -6,8 +6,9 @@
  * The texts are found by following what each model's manifest records:
  * - a training run (`cefrlab train`, manifest `command: "train"`): its example stores (`data.train.files`,
  *   hashed) -> each store's `manifest.json`, whose `inputs` name the split file and its SHA-256 -> the split
- *   file's documents (joined by three newlines, src/corpus/write.ts); then the model it started from
- *   (`model.init`), recursively;
+ *   file's documents (joined by three newlines, src/corpus/write.ts); the same for its evaluation stores
+ *   (`data.eval.files`), whose texts chose the checkpoint kept and the step training stopped at; then the model
+ *   it started from (`model.init`), recursively;
  * - the shipped base model (`command: "pretrain"`): the training side of its pretraining corpora, rebuilt
  *   from the same files, seed and share (src/pretrain/corpus.ts `trainingSourceTexts`).
  * A model directory without a manifest (e.g. a downloaded Hugging Face GPT-2) has no known training texts
@@ -109,17 +110,19 @@ export function modelTrainingTexts(dir: string): TrainingTexts {
 
 function trainRunTexts(dir: string, manifestFile: string, m: Record<string, unknown>): TrainingTexts {
   const expDir = path.dirname(manifestFile);
-  const data = (m.data ?? {}) as { train?: { files?: Array<{ file: string }> } };
+  const data = (m.data ?? {}) as { train?: { files?: Array<{ file: string }> }; eval?: { files?: Array<{ file: string }> } | null };
   const keys = new Set<string>();
   const sources: TrainingTexts['sources'] = [];
-  const heldOut = new Set<string>();
+  const used = new Set<string>();
   const stores = data.train?.files ?? [];
   if (stores.length === 0) throw new UserError(`${manifestFile}: the training run records no example files, so the texts it trained on are unknown. Fix: retrain the model with \`cefrlab train\` from an examples directory`);
-  for (const { file } of stores) {
+  // the evaluation examples chose the kept checkpoint (best) and the stopping step: their texts count as seen too
+  const roles = [...stores.map((s) => ({ ...s, role: '' })), ...(data.eval?.files ?? []).map((s) => ({ ...s, role: '; used to choose the checkpoint' }))];
+  for (const { file, role } of roles) {
     const store = locateFile(file, [expDir]);
     const exManifest = store ? path.join(path.dirname(store), 'manifest.json') : null;
     if (!exManifest || !fs.existsSync(exManifest)) {
-      throw new UserError(`${manifestFile}: the examples ${file} the model trained on (or their manifest.json) are missing, so the texts it saw cannot be checked. Fix: keep the examples directory beside the experiment, or rebuild it with the same \`cefrlab examples\` command`);
+      throw new UserError(`${manifestFile}: the examples ${file} the model was trained or checked on (or their manifest.json) are missing, so the texts it saw cannot be checked. Fix: keep the examples directory beside the experiment, or rebuild it with the same \`cefrlab examples\` command`);
     }
     const inputs = (readJson(exManifest).inputs ?? {}) as Record<string, string>;
     for (const [input, hash] of Object.entries(inputs)) {
@@ -130,12 +133,16 @@ function trainRunTexts(dir: string, manifestFile: string, m: Record<string, unkn
       const own = new Set(docs.map(textKey));
       for (const k of own) keys.add(k);
       const rel = path.relative(process.cwd(), split) || split;
-      sources.push({ source: `${rel} (${docs.length} texts)`, keys: own });
-      const trained = path.basename(split);
-      for (const other of ['train.txt', 'valid.txt', 'test.txt']) {
-        const f = path.join(path.dirname(split), other);
-        if (other !== trained && fs.existsSync(f)) heldOut.add(path.relative(process.cwd(), f) || f);
-      }
+      sources.push({ source: `${rel} (${docs.length} texts${role})`, keys: own });
+      used.add(path.resolve(split));
+    }
+  }
+  // the other split files of the same `prepare` runs: texts the model never saw (for the fix in messages)
+  const heldOut = new Set<string>();
+  for (const u of used) {
+    for (const other of ['train.txt', 'valid.txt', 'test.txt']) {
+      const f = path.join(path.dirname(u), other);
+      if (!used.has(path.resolve(f)) && fs.existsSync(f)) heldOut.add(path.relative(process.cwd(), f) || f);
     }
   }
   const model = (m.model ?? {}) as { init?: string | null };
