@@ -7,8 +7,10 @@
  * majority baseline. For contrast it also reports the number the notebook used to print: the same encoder
  * cross-validated on 240 answers sampled from all 708, most of which the models trained on (the library
  * refuses that set, so the vectors are computed here and handed over, which the check does not see).
- * Run: node --import tsx bench/classify/perplexity-heldout.ts [WORK_DIR]   (default experiments/bench-perplexity)
+ * Run: node --import tsx bench/classify/perplexity-heldout.ts [WORK_DIR] [--reuse]   (default experiments/bench-perplexity;
+ * --reuse keeps level models already trained there)
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { initBackend, describeBackend } from '../../src/runtime/backend';
 import { notebookPlan, levelsWithEnoughData } from '../../src/pretrain/notebook-plan';
@@ -21,7 +23,9 @@ import { createEncoder } from '../../src/classify/spec';
 import { rowsHeldOutFrom, levelPerplexities, argminPerplexityTest, argminReading, pairedDifference, pairedReading } from '../../src/classify/perplexity-study';
 
 async function main(): Promise<void> {
-  const work = process.argv[2] ?? path.join('experiments', 'bench-perplexity');
+  const args = process.argv.slice(2);
+  const work = args.find((a) => !a.startsWith('--')) ?? path.join('experiments', 'bench-perplexity');
+  const reuse = args.includes('--reuse');
   console.log(`backend: ${describeBackend(await initBackend())}`);
   const train = notebookPlan({});
   const plan = classifyNotebookPlan({});
@@ -31,6 +35,10 @@ async function main(): Promise<void> {
   for (const { level } of levelsWithEnoughData(all.manifest, train.minLevelDocuments).filter((l) => l.train)) {
     const dataDir = path.join(work, 'data', level);
     const examplesDir = path.join(work, 'examples', level);
+    if (reuse && fs.existsSync(path.join(work, level, 'checkpoints'))) {
+      models.push({ level, dir: path.join(work, level) });
+      continue;
+    }
     await prepare({ out: dataDir, cefrLevel: level, showProgress: false });
     for (const split of ['train', 'valid', 'test']) await buildExamples(split, dataDir, examplesDir, { seed: 0, seqLen: train.seqLen });
     const dir = path.join(work, level);
