@@ -130,7 +130,7 @@ test('classify eval and curve refuse overlapping evaluation texts and accept hel
   assert.equal(curve.testRows, heldOut.length);
 });
 
-test('the CLI refuses with exit code 2 and the message; held-out texts pass', async () => {
+test('the CLI (classify cv, curve, eval) refuses with exit code 2 and the message; held-out texts pass', async () => {
   const write = (name: string, part: LabelledText[]) => {
     const f = path.join(root, name);
     fs.writeFileSync(f, ['writing_id,l1,cefr_level,text', ...part.map((r) => [r.id, 'x', r.level!, q(r.text)].join(','))].join('\n') + '\n');
@@ -149,6 +149,17 @@ test('the CLI refuses with exit code 2 and the message; held-out texts pass', as
     assert.match(errs.join(''), new RegExp(`${all.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ${seenCount} of the ${rows.length} texts to cross-validate`));
     const ok = await main(['classify', 'cv', '--csv', held, '--folds', '2', '--encoder', `perplexity:${expDir}`, '--head', 'logistic', '--no-cache']);
     assert.equal(ok, 0, errs.join(''));
+    // classify curve: the test CSV is checked
+    errs.length = 0;
+    assert.equal(await main(['classify', 'curve', '--csv', held, '--test', all, '--sizes', '9', '--seeds', '1', '--encoder', `perplexity:${expDir}`, '--head', 'logistic', '--no-cache']), 2);
+    assert.match(errs.join(''), new RegExp(`: ${seenCount} of the ${rows.length} texts to test the curve on`));
+    // classify eval: a saved model's encoder is rebuilt and checked
+    const modelDir = path.join(root, 'clf');
+    assert.equal(await main(['classify', 'train', '--csv', held, '--out', modelDir, '--encoder', `perplexity:${expDir}`, '--head', 'logistic', '--no-cache']), 0, errs.join(''));
+    errs.length = 0;
+    assert.equal(await main(['classify', 'eval', modelDir, '--csv', all, '--no-cache']), 2);
+    assert.match(errs.join(''), new RegExp(`: ${seenCount} of the ${rows.length} texts to evaluate`));
+    assert.equal(await main(['classify', 'eval', modelDir, '--csv', held, '--no-cache']), 0, errs.join(''));
   } finally {
     process.stderr.write = w2;
     process.stdout.write = w1;
