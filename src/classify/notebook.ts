@@ -23,8 +23,9 @@ export interface ClassifyNotebookPlan {
   compareRows: number;
   /**
    * Rows for the perplexity encoders (a forward pass with the full vocabulary projection per text and level
-   * model, about 0.25 s of CPU per text and model for the tiny models): a stratified subset of 240 texts by
-   * default, 30 in fast mode, with a `features` row on the same texts for comparison.
+   * model, about 0.25 s of CPU per text and model for the tiny models): at most this many of the texts held
+   * out from the level models (stratified; 240 by default, 30 in fast mode), with a `features` row on the
+   * same texts for comparison.
    */
   pplRows: number;
   /** CEFR-SP sentences used (train part, test part). */

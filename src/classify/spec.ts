@@ -64,6 +64,7 @@ export function combineEncoders(spec: string, parts: Encoder[]): Encoder {
     id: sha256(JSON.stringify({ combined: parts.map((p) => p.id) })),
     dim,
     names,
+    trainedOn: () => parts.flatMap((p) => p.trainedOn?.() ?? []),
     async encode(texts: readonly string[], opts: EncodeOptions = {}): Promise<Float32Array[]> {
       const each: Float32Array[][] = [];
       for (let i = 0; i < parts.length; i++) {
