@@ -104,8 +104,10 @@ export async function trainMultiCorpus(rows: readonly LabelledText[], corpus: re
     const sx = standardize(standardizer, X);
     const y = rows.map((r) => labels.indexOf(r.level!));
     const ci = corpus.map((c) => names.indexOf(c));
+    const steps = options.epochs ?? ORDINAL_DEFAULTS.steps;
+    const lr = options.lr ?? ORDINAL_DEFAULTS.lr;
     const bar = options.showProgress === false ? null : progress(`train ordinal (shared direction, ${names.length} corpora)`, 1);
-    const fit = fitSharedOrdinal(sx, y, ci, names.map(() => labels.length), { steps: options.epochs ?? ORDINAL_DEFAULTS.steps, lr: options.lr ?? ORDINAL_DEFAULTS.lr });
+    const fit = fitSharedOrdinal(sx, y, ci, names.map(() => labels.length), { steps, lr });
     bar?.update(1);
     bar?.stop();
     const pooled = calibrateCuts(sx.map((x) => latent(fit.w, x)), y, labels.length, { strength: 0 });
@@ -118,11 +120,11 @@ export async function trainMultiCorpus(rows: readonly LabelledText[], corpus: re
       order: ['w', 'thresholds'],
       history: [],
       bestEpoch: 0,
-      options: resolveHeadOptions({ kind: 'ordinal', seed: o.seed, epochs: options.epochs ?? ORDINAL_DEFAULTS.steps, lr: options.lr ?? ORDINAL_DEFAULTS.lr, l2: ORDINAL_DEFAULTS.l2 }),
+      options: resolveHeadOptions({ kind: 'ordinal', seed: o.seed, epochs: steps, lr, l2: ORDINAL_DEFAULTS.l2 }),
     };
     const perLevel: Record<string, number> = {};
     for (const l of labels) perLevel[l] = rows.filter((r) => r.level === l).length;
-    const model = assemble(head, standardizer, labels, encoder, { ...o, dev: 0 }, { rows: rows.length, trainRows: rows.length, devRows: 0, perLevel }, info.inputs ?? {});
+    const model = assemble(head, standardizer, labels, encoder, { ...o, dev: 0, epochs: steps, lr }, { rows: rows.length, trainRows: rows.length, devRows: 0, perLevel }, info.inputs ?? {});
     model.manifest.corpora = record(Object.fromEntries(names.map((n, i) => [n, Array.from(fit.cuts[i])])));
     return { model, encoder };
   } catch (err) {
@@ -200,6 +202,9 @@ export async function calibrateClassifier(model: ClassifierModel, rows: readonly
   }
   const after = calibrateCuts(eta, pick.map((i) => y[i]), labels.length, { prior: before });
   const perLevel: Record<string, number> = {};
-  for (const r of used) perLevel[r.level!] = (perLevel[r.level!] ?? 0) + 1;
+  for (const l of labels) {
+    const n = used.filter((r) => r.level === l).length;
+    if (n) perLevel[l] = n;
+  }
   return { model: withCuts(model, after), perLevel, texts: used.length, before: Array.from(before), after: Array.from(after) };
 }
