@@ -25,7 +25,7 @@ import { encodeCached, defaultCacheDir } from './cache';
 import { fitStandardizer, standardize, stratifiedHoldout, stratifiedSample, fitOnVectors, resolveOptions } from './classifier';
 import { predictProba, argmax } from './heads';
 import { fitSharedOrdinal, calibrateCuts, latent, ordinalClass, perLevelSample, type SharedOrdinal } from './ordinal-corpus';
-import type { Corpora } from './notebook';
+import { sampleRows, type Corpora } from './notebook';
 
 /** Defaults of the cross-corpus study (one table, read by the notebook and the benchmark alike). */
 export const CROSS_CORPUS_DEFAULTS = {
@@ -35,6 +35,8 @@ export const CROSS_CORPUS_DEFAULTS = {
   /** ELLIPSE essays used (all 2,571 by default; fewer under CEFRLAB_FAST=1). */
   ellipseRows: Infinity,
   ellipseRowsFast: 600,
+  /** CEFR-SP training sentences used (a stratified sample; the test split is used whole), to keep the section's time modest. */
+  spTrainRows: 3000,
   testShare: 0.2,
 } as const;
 
@@ -501,4 +503,79 @@ export function crossCorpusStudyReading(study: CrossCorpusStudy, ablation: reado
     );
   }
   return lines.join('\n');
+}
+
+// ---------------------------------------------------------------- the notebook's section in one call
+
+export interface EncoderComparisonRow {
+  encoder: string;
+  direction: string;
+  spearman: number;
+  qwk0: number | null;
+  qwk10: number | null;
+}
+
+/**
+ * The same directions with other feature sets (zero-shot rho and QWK, QWK with 10 texts per level; point
+ * values, 3 calibration samples), so that the choice of `features:transfer` is shown beside the alternatives,
+ * not assumed.
+ */
+export async function encoderComparison(corpora: readonly OrdinalCorpus[], specs: readonly string[], cacheDir: string | null = defaultCacheDir()): Promise<EncoderComparisonRow[]> {
+  const rows: EncoderComparisonRow[] = [];
+  for (const spec of specs) {
+    const { corpora: enc, names } = await encodeCorpora(corpora, spec, cacheDir);
+    const st = crossCorpusStudy(enc, names, { shots: [0, 10], seeds: 3, resamples: 1, encoder: spec });
+    for (const d of st.directions.filter((x) => x.kind !== 'in-corpus')) {
+      rows.push({ encoder: spec, direction: dirName(d), spearman: d.spearman.value, qwk0: d.report ? d.report.qwk.value : null, qwk10: d.shots.find((p) => p.k === 10)?.qwk?.mean ?? null });
+    }
+  }
+  return rows;
+}
+
+/** The comparison rows of a study already computed. */
+export function comparisonRows(study: CrossCorpusStudy): EncoderComparisonRow[] {
+  return study.directions
+    .filter((d) => d.kind !== 'in-corpus')
+    .map((d) => ({ encoder: study.encoder, direction: dirName(d), spearman: d.spearman.value, qwk0: d.report ? d.report.qwk.value : null, qwk10: d.shots.find((p) => p.k === 10)?.qwk?.mean ?? null }));
+}
+
+/** Encoder comparison as one row per direction, one column pair per encoder. */
+export function encoderComparisonTable(rows: readonly EncoderComparisonRow[]): Array<Record<string, string>> {
+  const dirs = [...new Set(rows.map((r) => r.direction))];
+  const specs = [...new Set(rows.map((r) => r.encoder))];
+  return dirs.map((d) => {
+    const out: Record<string, string> = { direction: d };
+    for (const s of specs) {
+      const r = rows.find((x) => x.direction === d && x.encoder === s);
+      out[`${s}: rho`] = r ? f3(r.spearman) : '-';
+      out[`${s}: QWK k=0`] = r && r.qwk0 != null ? f3(r.qwk0) : '-';
+      out[`${s}: QWK k=10`] = r && r.qwk10 != null ? f3(r.qwk10) : '-';
+    }
+    return out;
+  });
+}
+
+export interface CrossCorpusSection {
+  study: CrossCorpusStudy;
+  ablation: AblationRow[];
+  comparison: EncoderComparisonRow[];
+  seconds: number;
+}
+
+/**
+ * Everything notebook 06's cross-corpus section shows: the three corpora (ELLIPSE sampled under the fast
+ * setting), the study with the transfer features and today's `features → logistic` rows beside it, the
+ * ablation, and the encoder comparison.
+ */
+export async function crossCorpusSection(corpora: Corpora, asagHoldout: { train: Corpora['asag']; test: Corpora['asag'] }, opts: { fast: boolean; resamples: number; cacheDir?: string | null }): Promise<CrossCorpusSection & { corpora: OrdinalCorpus[] }> {
+  const t0 = Date.now();
+  const cacheDir = opts.cacheDir === undefined ? defaultCacheDir() : opts.cacheDir;
+  const sp = { ...corpora, spTrain: sampleRows(corpora.spTrain, CROSS_CORPUS_DEFAULTS.spTrainRows) };
+  const oc = loadOrdinalCorpora(sp, asagHoldout, opts.fast ? CROSS_CORPUS_DEFAULTS.ellipseRowsFast : CROSS_CORPUS_DEFAULTS.ellipseRows);
+  const { corpora: enc, names } = await encodeCorpora(oc, CROSS_CORPUS_DEFAULTS.encoder, cacheDir);
+  const baselineVectors = (await encodeCorpora(oc.filter((c) => c.scale === 'CEFR'), 'features', cacheDir)).corpora;
+  const study = crossCorpusStudy(enc, names, { resamples: opts.resamples, baselineVectors });
+  const ablation = transferAblation(enc, names);
+  const comparison = [...(await encoderComparison(oc, ['features', 'features:rates'], cacheDir)), ...comparisonRows(study)];
+  return { corpora: oc, study, ablation, comparison, seconds: (Date.now() - t0) / 1000 };
 }

@@ -19,7 +19,7 @@
 export interface OrdinalFitOptions {
   /** L2 penalty on w, per row (loss = mean NLL + l2/2 |w|^2). Default 1e-3. */
   l2?: number;
-  /** Full-batch steps. Default 1500. */
+  /** Full-batch steps. Default 600. */
   steps?: number;
   /** Initial Adam step. Default 0.05. */
   lr?: number;
@@ -34,7 +34,7 @@ export interface SharedOrdinal {
   nll: number;
 }
 
-export const ORDINAL_DEFAULTS = { l2: 1e-3, steps: 1500, lr: 0.05, calibrationPrior: 1, newScalePrior: 0.1 } as const;
+export const ORDINAL_DEFAULTS = { l2: 1e-3, steps: 600, lr: 0.05, calibrationPrior: 1, newScalePrior: 0.1 } as const;
 
 const sigmoid = (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
 
