@@ -285,7 +285,7 @@ export function evaluateDirection(t: TrainedTransfer, sources: readonly EncodedC
 export interface CrossCorpusStudy {
   encoder: string;
   featureNames: string[];
-  corpora: Array<{ name: string; scale: string; train: number; test: number; perClass: Record<string, number> }>;
+  corpora: Array<{ name: string; scale: string; train: number; test: number; /** Texts per class, in scale order (train and test together). */ perClass: Array<[string, number]> }>;
   directions: DirectionResult[];
   /** Today's model (all 26 features, logistic head, trained on one corpus) on the CEFR directions, for comparison. */
   baseline: Array<{ source: string; target: string; report: ClassificationReport }>;
@@ -327,7 +327,7 @@ export function crossCorpusStudy(corpora: readonly EncodedCorpus[], featureNames
   return {
     encoder: opts.encoder ?? CROSS_CORPUS_DEFAULTS.encoder,
     featureNames: [...featureNames],
-    corpora: corpora.map((c) => ({ name: c.name, scale: c.scale, train: c.train.y.length, test: c.test.y.length, perClass: Object.fromEntries(c.classes.map((l, i) => [l, c.train.y.concat(c.test.y).filter((v) => v === i).length]).filter(([, n]) => (n as number) > 0)) })),
+    corpora: corpora.map((c) => ({ name: c.name, scale: c.scale, train: c.train.y.length, test: c.test.y.length, perClass: c.classes.map((l, i): [string, number] => [l, c.train.y.concat(c.test.y).filter((v) => v === i).length]).filter(([, n]) => n > 0) })),
     directions,
     baseline,
     coefficients,
