@@ -180,3 +180,31 @@ test('--calibrate-with: k = 0 keeps the cut points, calibration on the new corpu
   assert.equal(notOrdinal.code, 2);
   assert.match(notOrdinal.err, /cut points belong to the ordinal head\. Fix: train with --head ordinal/);
 });
+
+test('features:transfer: 21 named rates; the vector taken from the full features equals the encoder output', async () => {
+  const { createFeaturesEncoder, featureSetVector, TRANSFER_FEATURES } = await import('../src/classify/encoder-features');
+  const { textFeatures } = await import('../src/features/text-features');
+  const enc = createFeaturesEncoder('transfer');
+  assert.equal(enc.dim, 21);
+  assert.ok(!enc.names!.some((n) => ['chars', 'words', 'sentences', 'mtld'].includes(n)));
+  const texts = asagRows.slice(0, 5).map((r) => r.text).concat(['I like my cat. Elephants are magnificent creatures.']);
+  const got = await enc.encode(texts);
+  texts.forEach((t, i) => {
+    const v = featureSetVector(textFeatures(t), 'transfer');
+    v.forEach((x, j) => assert.ok(Math.abs(x - got[i][j]) < 1e-5 * Math.max(1, Math.abs(x)), `${enc.names![j]}: ${x} vs ${got[i][j]}`));
+  });
+  // the last text: "like", "my", "cat", "are" ... are listed; the mean listed level and the share above A2 are in range
+  const last = got[got.length - 1];
+  const mean = last[TRANSFER_FEATURES.length];
+  const above = last[TRANSFER_FEATURES.length + 1];
+  assert.ok(mean > 0 && mean < 5 && above > 0 && above < 1, `${mean} ${above}`);
+});
+
+test('spearman: known answers with ties and reversals', async () => {
+  const { spearman } = await import('../src/classify/cross-corpus');
+  assert.equal(spearman([1, 2, 3, 4], [10, 20, 30, 40]), 1);
+  assert.equal(spearman([1, 2, 3, 4], [4, 3, 2, 1]), -1);
+  // ties take average ranks: x ranks 1.5 1.5 3 4, y ranks 1 2 3 4 -> Pearson of the ranks
+  assert.ok(Math.abs(spearman([1, 1, 2, 3], [1, 2, 3, 4]) - 0.9486832980505138) < 1e-12);
+  assert.ok(Number.isNaN(spearman([1, 1, 1], [1, 2, 3])));
+});

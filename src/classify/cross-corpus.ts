@@ -21,6 +21,7 @@ import { bootstrapCI } from '../metrics/bootstrap';
 import { quadraticWeightedKappa, accuracy as accuracyOf } from '../metrics/classification';
 import type { Figure } from '../plot/figure';
 import { createEncoder } from './spec';
+import { createFeaturesEncoder, featureSetVector, type FeatureSet } from './encoder-features';
 import { encodeCached, defaultCacheDir } from './cache';
 import { fitStandardizer, standardize, stratifiedHoldout, stratifiedSample, fitOnVectors, resolveOptions } from './classifier';
 import { predictProba, argmax } from './heads';
@@ -112,6 +113,21 @@ export async function encodeCorpora(corpora: readonly OrdinalCorpus[], spec: str
   } finally {
     encoder.dispose?.();
   }
+}
+
+/**
+ * The corpora under several feature sets of the `features` encoder, from one pass: the full vectors are encoded
+ * (and cached) once, each set's vectors taken from them (`featureSetVector`).
+ */
+export async function encodeFeatureSets(corpora: readonly OrdinalCorpus[], sets: readonly FeatureSet[], cacheDir: string | null = defaultCacheDir()): Promise<Record<string, { corpora: EncodedCorpus[]; names: string[] }>> {
+  const full = await encodeCorpora(corpora, 'features', cacheDir);
+  const out: Record<string, { corpora: EncodedCorpus[]; names: string[] }> = {};
+  for (const set of sets) {
+    const names = createFeaturesEncoder(set).names as string[];
+    const pick = (X: Float64Array[]) => X.map((x) => featureSetVector(x, set));
+    out[set === 'all' ? 'features' : `features:${set}`] = { names: [...names], corpora: full.corpora.map((c) => ({ ...c, Xtrain: pick(c.Xtrain), Xtest: pick(c.Xtest) })) };
+  }
+  return out;
 }
 
 /** Keep only some input dimensions (feature ablation). */
@@ -520,14 +536,11 @@ export interface EncoderComparisonRow {
  * values, 3 calibration samples), so that the choice of `features:transfer` is shown beside the alternatives,
  * not assumed.
  */
-export async function encoderComparison(corpora: readonly OrdinalCorpus[], specs: readonly string[], cacheDir: string | null = defaultCacheDir()): Promise<EncoderComparisonRow[]> {
+export function encoderComparison(encoded: Readonly<Record<string, { corpora: EncodedCorpus[]; names: string[] }>>): EncoderComparisonRow[] {
   const rows: EncoderComparisonRow[] = [];
-  for (const spec of specs) {
-    const { corpora: enc, names } = await encodeCorpora(corpora, spec, cacheDir);
+  for (const [spec, { corpora: enc, names }] of Object.entries(encoded)) {
     const st = crossCorpusStudy(enc, names, { shots: [0, 10], seeds: 3, resamples: 1, encoder: spec });
-    for (const d of st.directions.filter((x) => x.kind !== 'in-corpus')) {
-      rows.push({ encoder: spec, direction: dirName(d), spearman: d.spearman.value, qwk0: d.report ? d.report.qwk.value : null, qwk10: d.shots.find((p) => p.k === 10)?.qwk?.mean ?? null });
-    }
+    rows.push(...comparisonRows(st));
   }
   return rows;
 }
@@ -572,10 +585,11 @@ export async function crossCorpusSection(corpora: Corpora, asagHoldout: { train:
   const cacheDir = opts.cacheDir === undefined ? defaultCacheDir() : opts.cacheDir;
   const sp = { ...corpora, spTrain: sampleRows(corpora.spTrain, CROSS_CORPUS_DEFAULTS.spTrainRows) };
   const oc = loadOrdinalCorpora(sp, asagHoldout, opts.fast ? CROSS_CORPUS_DEFAULTS.ellipseRowsFast : CROSS_CORPUS_DEFAULTS.ellipseRows);
-  const { corpora: enc, names } = await encodeCorpora(oc, CROSS_CORPUS_DEFAULTS.encoder, cacheDir);
-  const baselineVectors = (await encodeCorpora(oc.filter((c) => c.scale === 'CEFR'), 'features', cacheDir)).corpora;
+  const sets = await encodeFeatureSets(oc, ['all', 'rates', 'transfer'], cacheDir);
+  const { corpora: enc, names } = sets[CROSS_CORPUS_DEFAULTS.encoder];
+  const baselineVectors = sets.features.corpora.filter((c) => c.scale === 'CEFR');
   const study = crossCorpusStudy(enc, names, { resamples: opts.resamples, baselineVectors });
   const ablation = transferAblation(enc, names);
-  const comparison = [...(await encoderComparison(oc, ['features', 'features:rates'], cacheDir)), ...comparisonRows(study)];
+  const comparison = [...encoderComparison({ features: sets.features, 'features:rates': sets['features:rates'] }), ...comparisonRows(study)];
   return { corpora: oc, study, ablation, comparison, seconds: (Date.now() - t0) / 1000 };
 }

@@ -69,11 +69,25 @@ export function featuresEncoderId(): string {
   return cachedId;
 }
 
+/** Indices into `FEATURE_NAMES` that a feature set keeps (before the derived transfer features). */
+function keptIndices(set: FeatureSet): number[] {
+  return set === 'transfer'
+    ? TRANSFER_FEATURES.map((n) => FEATURE_NAMES.indexOf(n))
+    : FEATURE_NAMES.map((n, i) => (set === 'all' || !LENGTH_FEATURES.includes(n) ? i : -1)).filter((i) => i >= 0);
+}
+
+/** A feature set's vector from the full `features` vector (what the set's encoder gives, without a second pass over the text). */
+export function featureSetVector(full: ArrayLike<number>, set: FeatureSet): Float64Array {
+  const keep = keptIndices(set);
+  const f = Float64Array.from(full);
+  const out = new Float64Array(keep.length + (set === 'transfer' ? TRANSFER_DERIVED.length : 0));
+  keep.forEach((j, r) => (out[r] = f[j]));
+  if (set === 'transfer') out.set(derivedTransfer(f), keep.length);
+  return out;
+}
+
 export function createFeaturesEncoder(set: FeatureSet = 'all'): Encoder {
-  const keep =
-    set === 'transfer'
-      ? TRANSFER_FEATURES.map((n) => FEATURE_NAMES.indexOf(n))
-      : FEATURE_NAMES.map((n, i) => (set === 'all' || !LENGTH_FEATURES.includes(n) ? i : -1)).filter((i) => i >= 0);
+  const keep = keptIndices(set);
   const derived = set === 'transfer' ? TRANSFER_DERIVED.length : 0;
   return {
     spec: set === 'all' ? 'features' : `features:${set}`,
