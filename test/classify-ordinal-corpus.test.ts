@@ -86,3 +86,37 @@ test('perLevelSample takes k of each class, fewer when a class is small, leaving
   const kept = perLevelSample(y, 5, new Rng(1), 1);
   assert.deepEqual(kept.map((i) => y[i]).reduce((a: Record<number, number>, c) => ((a[c] = (a[c] ?? 0) + 1), a), {}), { 0: 2, 1: 1, 2: 4 });
 });
+
+test('cross-corpus directions on synthetic corpora: zero-shot uses the training cut points, calibration from the target training part fixes a shift, another scale is measured by rank only', async () => {
+  const { evaluateDirection, trainTransfer, crossCorpusStudy } = await import('../src/classify/cross-corpus');
+  const rng = new Rng(21);
+  const corpus = (name: string, scale: string, cuts: number[], n: number) => {
+    const tr = draw(rng, n, W, cuts);
+    const te = draw(rng, n, W, cuts);
+    const classes = cuts.map((_, j) => String(j)).concat(String(cuts.length));
+    return { name, scale, classes, train: { texts: tr.X.map((_, i) => `${name}-train-${i}`), y: tr.y }, test: { texts: te.X.map((_, i) => `${name}-test-${i}`), y: te.y }, Xtrain: tr.X, Xtest: te.X };
+  };
+  const a = corpus('A', 'S', CUTS_A, 3000);
+  const b = corpus('B', 'S', CUTS_A.map((c) => c + 2), 3000); // same scale, rated two logits harsher
+  const e = corpus('E', 'T', CUTS_B, 3000); // another scale
+  const t = trainTransfer([a]);
+  const ab = evaluateDirection(t, [a], b, { shots: [0, 25], seeds: 2, resamples: 50 });
+  assert.ok(ab.sameScale && ab.report && ab.majority);
+  const k0 = ab.shots[0].accuracy!.mean;
+  const k25 = ab.shots[1].accuracy!.mean;
+  assert.ok(k25 > k0 + 0.05, `accuracy zero-shot ${k0} vs 25 per level ${k25}`);
+  assert.equal(ab.shots[1].calibrationTexts, 100);
+  assert.ok(ab.spearman.value > 0.6 && ab.spearman.ci90[0] > 0.5, `rho ${ab.spearman.value}`);
+  const ae = evaluateDirection(t, [a], e, { shots: [0, 10], seeds: 2, resamples: 50 });
+  assert.equal(ae.report, null);
+  assert.equal(ae.majority, null);
+  assert.equal(ae.shots[0].qwk, null);
+  assert.ok(ae.shots[1].qwk!.mean > 0.5, `QWK on the other scale after calibration ${ae.shots[1].qwk!.mean}`);
+  const study = crossCorpusStudy([a, b, e], ['x0', 'x1', 'x2'], { shots: [0], seeds: 1, resamples: 20 });
+  assert.equal(study.directions.length, 9 + 3);
+  const loco = study.directions.filter((d) => d.kind === 'leave-one-corpus-out');
+  assert.deepEqual(loco.map((d) => [d.target, d.sources]), [['A', ['B', 'E']], ['B', ['A', 'E']], ['E', ['A', 'B']]]);
+  // the direction learnt from all three is the generating one, up to the L2 shrinkage
+  const w = Object.fromEntries(study.coefficients.map((c) => [c.feature, c.weight]));
+  W.forEach((v, i) => assert.ok(Math.abs(w[`x${i}`] - v) < 0.15, `x${i}: ${w[`x${i}`]} vs ${v}`));
+});
