@@ -240,6 +240,8 @@ export interface ClassifierManifest {
   inputs: Record<string, string>;
   weights: { file: 'weights.bin'; dtype: 'float64-le'; sha256: string };
   versions: ReturnType<typeof versions>;
+  /** The corpora of a model trained on several (./multi-corpus.ts): names, rows and, for the ordinal head, each one's cut points. */
+  corpora?: import('./multi-corpus').CorporaRecord;
 }
 
 export interface ClassifierModel {
@@ -314,7 +316,7 @@ function packWeights(head: TrainedHead): { bytes: Buffer; tensors: ClassifierMan
   return { bytes, tensors };
 }
 
-function assemble(head: TrainedHead, standardizer: Standardizer, labels: CefrLevel[], encoder: Encoder, o: ResolvedOptions, t: { rows: number; trainRows: number; devRows: number; perLevel: Record<string, number> }, inputs: Record<string, string>): ClassifierModel {
+export function assemble(head: TrainedHead, standardizer: Standardizer, labels: CefrLevel[], encoder: Encoder, o: ResolvedOptions, t: { rows: number; trainRows: number; devRows: number; perLevel: Record<string, number> }, inputs: Record<string, string>): ClassifierModel {
   const { bytes, tensors } = packWeights(head);
   const manifest: ClassifierManifest = {
     kind: 'cefrlab-classifier',
