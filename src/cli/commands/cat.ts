@@ -21,6 +21,17 @@ function parseNoise(value: string) {
   return { kind: m[1] as 'bernoulli' | 'expected' };
 }
 
+/** A failure to listen on the port as a UserError that names the port and the fix (null: not such a failure). */
+export function listenError(err: unknown, host: string, port: number): UserError | null {
+  const code = (err as { code?: string }).code;
+  if (code === 'EADDRINUSE') {
+    return new UserError(`port ${port} on ${host} is already in use (another server, or a \`cefrlab cat serve\` still running). Fix: stop that process, or give another port: --port ${port === 65535 ? port - 1 : port + 1}, or --port 0 for any free one`);
+  }
+  if (code === 'EACCES') return new UserError(`port ${port} on ${host} needs privileges this user lacks (ports below 1024). Fix: --port 8080, or any free port from 1024 up`);
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return new UserError(`cannot bind ${host}: this machine has no such interface. Fix: --host 127.0.0.1 (this machine only)`);
+  return null;
+}
+
 export function registerCat(program: Command): void {
   const cat = program.command('cat').description('The computer-adaptive test (Settles et al. 2020): simulate it, or serve it in the browser');
 
@@ -114,7 +125,16 @@ export function registerCat(program: Command): void {
       const { startServer } = await import('../../cat/server');
       if (!['bin', 'maxinfo', 'randomesque'].includes(o.select)) throw new UserError(`--select ${o.select} is not available for serve. Fix: bin, maxinfo or randomesque`);
       const bank = loadBank(o.bank);
-      const server = await startServer({ bank, dataDir: o.data, port: o.port, host: o.host, config: { maxItems: o.maxItems, timeLimitMs: o.minutes * 60_000, select: o.select as never } });
+      let server: Awaited<ReturnType<typeof startServer>>;
+      try {
+        server = await startServer({ bank, dataDir: o.data, port: o.port, host: o.host, config: { maxItems: o.maxItems, timeLimitMs: o.minutes * 60_000, select: o.select as never } });
+      } catch (err) {
+        throw listenError(err, o.host, o.port) ?? err;
+      }
+      if (server.tornLine) {
+        const t = server.tornLine;
+        process.stderr.write(`journal ${server.journalFile}: dropped a torn last line (line ${t.line}, ${t.bytes} bytes: ${JSON.stringify(t.preview)}...), left by a server stopped in the middle of a write; it was never acknowledged, so no answer a test-taker saw accepted is lost\n`);
+      }
       process.stderr.write(`adaptive test on ${server.url} (bank ${o.bank}: ${bank.items.length} items; journal ${server.journalFile}); Ctrl-C stops\n`);
       if (o.host !== '127.0.0.1' && o.host !== 'localhost') process.stderr.write(`note: bound to ${o.host}, reachable from other machines\n`);
       await new Promise<void>((resolve) => {
