@@ -9,6 +9,7 @@ import { testBank } from './cat-helpers';
 import { CatSession, catConfig } from '../src/cat/engine';
 import { simulateCat } from '../src/cat/simulate';
 import { intervalInsideOneLevel } from '../src/cat/standard-error';
+import { compareStopRules, pairedAccuracyDifference } from '../src/cat/stop-tradeoff';
 import { scaleToLevel } from '../src/scale/cefr-scale';
 import { logitSeToScale, logitToScale } from '../src/irt/scale';
 import { CLI, ensureBuilt, writeBankFile } from '../bench/cat/serve-process';
@@ -76,4 +77,17 @@ test('cefr-band: `cat simulate --stop cefr-band` (built CLI), and an unknown rul
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('cefr-band trade-off (notebook 08): rows on the same simulees; longer with larger z; paired difference', () => {
+  const rows = compareStopRules(bank, { n: 120, seed: 4, zs: [1, 1.96, 2.576] });
+  assert.deepEqual(rows.map((r) => r.z), [null, 1, 1.96, 2.576, null]);
+  assert.equal(rows[0].meanItems, 25);
+  assert.ok(rows[1].meanItems < rows[2].meanItems && rows[2].meanItems <= rows[3].meanItems, rows.map((r) => r.meanItems).join(' '));
+  assert.equal(rows[4].maxItems, Math.round(rows[2].meanItems));
+  assert.ok(Math.abs(rows[0].levelAccuracy - rows[0].levelRight.reduce((a, b) => a + b, 0) / 120) < 1e-12);
+  const d = pairedAccuracyDifference(rows[2], rows[4]);
+  assert.ok(Math.abs(d.difference - (rows[2].levelAccuracy - rows[4].levelAccuracy)) < 1e-12);
+  assert.ok(d.se > 0 && d.se < 0.1);
+  assert.equal(pairedAccuracyDifference(rows[0], rows[0]).se, 0);
 });

@@ -119,7 +119,8 @@ export function drawAbility(rng: Rng, d: AbilityDistribution): number {
 
 /** One simulated session: θ in points; returns the CAT result. */
 export function simulateSession(bank: Bank, thetaPoints: number, seed: number, noise: NoiseModel = DEFAULT_NOISE, config: Partial<CatConfig> = {}, observer?: SelectionObserver): CatResult {
-  const session = new CatSession(bank, config, seed, 0, observer);
+  // The SE assumes the noise model that draws the responses, unless the configuration says otherwise.
+  const session = new CatSession(bank, { dispersion: noiseDispersion(noise), ...config }, seed, 0, observer);
   const rng = Rng.derive(seed, 'responses');
   const theta = scaleToLogit(thetaPoints);
   for (let item = session.next(); item; item = session.next()) {
