@@ -106,5 +106,5 @@ export function compareStopRules(bank: Bank, options: StopTradeoffOptions): Stop
 export function stopTradeoffTableHtml(rows: StopTradeoffRow[]): string {
   const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
   return tableHtml(['rule', 'mean items', 'median items', 'RMSE (points)', 'level right', 'ended by the band'],
-    rows.map((r) => [r.rule, r.meanItems.toFixed(1), r.medianItems, r.rmse.toFixed(2), pct(r.levelAccuracy), r.z == null ? '-' : pct(r.stoppedByBand)]));
+    rows.map((r) => [r.rule, r.meanItems.toFixed(1), String(r.medianItems), r.rmse.toFixed(2), pct(r.levelAccuracy), r.z == null ? '-' : pct(r.stoppedByBand)]));
 }
