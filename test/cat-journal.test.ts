@@ -62,3 +62,26 @@ test('journal: a server restarted twice after a torn write keeps every session',
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('journal: grouped writes reach the disk in order, and sync() waits for every event written before it', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cat-journal-group-'));
+  const file = path.join(dir, 'sessions.jsonl');
+  try {
+    const { journal } = Journal.open(file);
+    const waits: Array<Promise<void>> = [];
+    for (let i = 0; i < 300; i++) {
+      journal.write(ev(i));
+      if (i % 37 === 0) {
+        const upTo = i;
+        // Everything written up to this point is on disk when the sync resolves.
+        waits.push(journal.sync().then(() => assert.ok(Journal.read(file).events.length >= upTo + 1, `sync after event ${upTo}`)));
+      }
+    }
+    await Promise.all(waits);
+    await journal.sync();
+    assert.deepEqual(Journal.read(file).events, Array.from({ length: 300 }, (_, i) => ev(i)));
+    await journal.closeAfterSync();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

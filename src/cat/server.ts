@@ -120,7 +120,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       }
     }
   }
-  const log = (e: JournalEvent) => journal.append(e);
+  // Events go to the journal in order; every reply waits for journal.sync() (group commit: src/cat/journal.ts).
+  const log = (e: JournalEvent) => journal.write(e);
   const logError = options.logError ?? ((line: string) => process.stderr.write(line + '\n'));
 
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 16 * 1024 });
@@ -180,12 +181,18 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const s = new CatSession(bank, config, seed, startedAt);
     log({ type: 'start', session: id, seed, startedAt, config });
     sessions.set(id, s);
-    return reply.code(201).send(state(id, s));
+    const body = state(id, s);
+    await journal.sync();
+    return reply.code(201).send(body);
   });
 
   app.get<{ Params: { id: string } }>('/api/sessions/:id', async (req, reply) => {
     const s = find(req.params.id, reply);
-    if (s) return reply.send(state(req.params.id, s));
+    if (!s) return;
+    const body = state(req.params.id, s);
+    // What the reply shows (answers of other requests still on their way to disk included) must be durable.
+    await journal.sync();
+    return reply.send(body);
   });
 
   app.post<{ Params: { id: string }; Body: { item: string; answers: Array<boolean | string> } }>(
@@ -208,12 +215,17 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       const id = req.params.id;
       const s = find(id, reply);
       if (!s) return;
-      if (s.done) return reply.code(409).send({ error: 409, message: 'this test is over: no more answers' });
+      // A 409 speaks of the session's state, which must be on disk before it is reported.
+      const conflict = async (message: string) => {
+        await journal.sync();
+        return reply.code(409).send({ error: 409, message });
+      };
+      if (s.done) return conflict('this test is over: no more answers');
       const current = s.next();
-      if (!current) return reply.code(409).send({ error: 409, message: 'this test is over: no more answers' });
+      if (!current) return conflict('this test is over: no more answers');
       if (req.body.item !== current.id) {
         const answered = s.steps.some((st) => st.itemId === req.body.item);
-        return reply.code(409).send({ error: 409, message: answered ? `item ${req.body.item} was already answered (a replayed request)` : `item ${req.body.item} is not the current item of this session` });
+        return conflict(answered ? `item ${req.body.item} was already answered (a replayed request)` : `item ${req.body.item} is not the current item of this session`);
       }
       let response: number;
       try {
@@ -222,9 +234,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         return reply.code(400).send({ error: 400, message: (e as Error).message });
       }
       const at = now();
+      // Applied at once (so a second request for this item sees it answered), replied only once on disk.
       log({ type: 'answer', session: id, index: s.steps.length, item: current.id, answers: req.body.answers, response, at });
       s.answer(current.id, response, at);
-      return reply.send(state(id, s));
+      const body = state(id, s);
+      await journal.sync();
+      return reply.send(body);
     },
   );
 
@@ -244,7 +259,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     tornLine: opened.torn,
     close: async () => {
       await app.close();
-      journal.close();
+      await journal.closeAfterSync();
     },
   };
 }
