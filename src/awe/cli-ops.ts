@@ -1,10 +1,10 @@
 /** The file-level operations behind `cefrlab awe` and `cefrlab baseline length`: CSV in, model or RATINGS.csv out, with manifests. */
 import * as path from 'node:path';
-import { readTable, requireColumns, writeTable } from '../rate/table';
+import { readTable, requireColumns, writeTable, type Table } from '../rate/table';
 import { buildDirAtomic, writeJsonAtomic } from '../runtime/atomic';
 import { sha256File } from '../runtime/hash';
 import { versions } from '../runtime/versions';
-import { UserError } from '../runtime/errors';
+import { UserError, locate } from '../runtime/errors';
 import { loadAwe, predictAwe, saveAwe, trainAwe } from './model';
 import type { GbdtOptions } from './gbdt';
 import { lengthCutPoints, predictLength, trainLengthModel } from './length';
@@ -14,11 +14,15 @@ function promptColumnOf(columns: readonly string[], named?: string): string | nu
   return columns.includes('question') ? 'question' : columns.includes('prompt') ? 'prompt' : null;
 }
 
-function asUserError<T>(file: string, f: () => T): T {
+/** A bad label becomes `FILE:LINE: problem. Fix: ...`, the form every command uses for a bad row. */
+function asUserError<T>(t: Table, f: () => T): T {
   try {
     return f();
   } catch (e) {
-    if (e instanceof RangeError) throw new UserError(`${file}: ${e.message}. Fix: check the label column`);
+    if (e instanceof RangeError) {
+      const row = (e as { row?: number }).row;
+      throw new UserError(locate(t.file, row != null ? (t.lines[row] ?? null) : null, e.message, 'correct the label on that line, or leave it empty to leave the row out of training'));
+    }
     throw e;
   }
 }
@@ -45,7 +49,7 @@ export async function trainAweFromCsv(csv: string, out: string, o: { label: stri
   const models = o.perplexityModels ?? [];
   const ppl = models.length ? await perplexityFeatures(models, t.rows.map((r) => r[o.textColumn])) : null;
   const rows = t.rows.map((r, i) => ({ text: r[o.textColumn], prompt: pc ? r[pc] : '', extra: ppl?.rows[i] }));
-  const model = asUserError(csv, () => trainAwe(rows, t.rows.map((r) => r[o.label]), o.gbdt, ppl?.names ?? []));
+  const model = asUserError(t, () => trainAwe(rows, t.rows.map((r) => r[o.label]), o.gbdt, ppl?.names ?? []));
   if (models.length) model.perplexityModels = models.map((m) => path.resolve(m));
   const hash = await sha256File(csv);
   await buildDirAtomic(out, (dir) => {
@@ -75,7 +79,7 @@ export async function predictAweCsv(dir: string, csv: string, output: string, o:
 export async function lengthBaselineCsv(trainCsv: string, predictCsv: string, output: string, o: { label: string; textColumn: string }) {
   const tr = readTable(trainCsv);
   requireColumns(tr, [o.textColumn, o.label], '--text-column / --label');
-  const model = asUserError(trainCsv, () => trainLengthModel(tr.rows.map((r) => r[o.textColumn]), tr.rows.map((r) => r[o.label])));
+  const model = asUserError(tr, () => trainLengthModel(tr.rows.map((r) => r[o.textColumn]), tr.rows.map((r) => r[o.label])));
   const t = readTable(predictCsv);
   requireColumns(t, [o.textColumn], '--text-column');
   const columns = [...t.columns.filter((c) => c !== 'rating'), 'rating'];

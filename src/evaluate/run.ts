@@ -3,6 +3,7 @@
  * evaluation notebook) call. Models come from EXP_DIR/checkpoints/best (else last); test sets are
  * EXAMPLES_DIR/<tag> plus, for `eval`, the single-mask-type sets built from the same split.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadModel } from '../model/checkpoint';
 import { UserError } from '../runtime/errors';
@@ -92,6 +93,7 @@ export function modelEntry(arg: string): ModelEntry {
   const { label, dir } = splitLabel(arg);
   if (label && LEVEL_LABEL.test(label)) return { label, dir, level: label.toUpperCase() };
   if (label && /^(general|all)$/i.test(label)) return { label, dir, level: null };
+  if (!fs.existsSync(dir)) throw new UserError(`${dir}: model directory not found. Fix: check the path, or train the model first with \`cefrlab train ${dir} EXAMPLES_DIR\``);
   const recorded = experimentLevel(dir);
   if (recorded === 'all') return { label: label ?? 'general', dir, level: null };
   const named = LEVEL_IN_NAME.exec(path.basename(path.resolve(dir)))?.[1]?.toUpperCase() ?? null;

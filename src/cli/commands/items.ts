@@ -44,7 +44,7 @@ export function registerItems(program: Command): void {
       try {
         item = buildCTest(o.text, { id: 'ctest', maxGaps: o.maxGaps, difficulty: (p) => Math.round(s.predict(p) * 1000) / 1000 });
       } catch (e) {
-        throw new UserError(`${(e as Error).message}. Fix: pass a longer passage with --text`);
+        throw new UserError(`--text: ${(e as Error).message.replace(/^C-test \S+: /, '')}. Fix: pass a longer passage with --text`);
       }
       if (o.json) return out(JSON.stringify(item, null, 2));
       out(renderCTestText(item));
