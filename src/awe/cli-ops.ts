@@ -4,6 +4,7 @@ import { readTable, requireColumns, writeTable, type Table } from '../rate/table
 import { buildDirAtomic, writeJsonAtomic } from '../runtime/atomic';
 import { sha256File } from '../runtime/hash';
 import { versions } from '../runtime/versions';
+import { progress } from '../runtime/progress';
 import { UserError, locate } from '../runtime/errors';
 import { loadAwe, predictAwe, saveAwe, trainAwe } from './model';
 import type { GbdtOptions } from './gbdt';
@@ -27,6 +28,8 @@ function asUserError<T>(t: Table, f: () => T): T {
   }
 }
 
+const PERPLEXITY_CHUNK = 16;
+
 /**
  * The per-level ILM features of the AWE model: ln(perplexity) of each text under each of the lab's GPT-2 models
  * (e.g. notebook 03's level models), through the classifier's `perplexity` encoder. The backend is the caller's.
@@ -34,10 +37,18 @@ function asUserError<T>(t: Table, f: () => T): T {
 export async function perplexityFeatures(models: readonly string[], texts: readonly string[]): Promise<{ names: string[]; rows: number[][] }> {
   const { createPerplexityEncoder } = await import('../classify/encoder-perplexity');
   const encoder = createPerplexityEncoder(models, { log: true });
+  // In chunks, so that the progress (with its ETA) moves: a few hundred essays take about a minute per model.
+  const bar = progress(`perplexity under ${models.length} model(s)`, texts.length);
+  const rows: number[][] = [];
   try {
-    const vectors = await encoder.encode(texts);
-    return { names: models.map((m) => `ilm_log_perplexity:${m}`), rows: vectors.map((v) => Array.from(v)) };
+    for (let start = 0; start < texts.length; start += PERPLEXITY_CHUNK) {
+      const vectors = await encoder.encode(texts.slice(start, start + PERPLEXITY_CHUNK));
+      for (const v of vectors) rows.push(Array.from(v));
+      bar.update(rows.length);
+    }
+    return { names: models.map((m) => `ilm_log_perplexity:${m}`), rows };
   } finally {
+    bar.stop();
     encoder.dispose?.();
   }
 }
@@ -69,7 +80,13 @@ export async function predictAweCsv(dir: string, csv: string, output: string, o:
   requireColumns(t, [o.textColumn, ...(pc ? [pc] : [])], '--text-column / --prompt-column');
   if (model.perplexityModels?.length && o.initBackend) await o.initBackend();
   const ppl = model.perplexityModels?.length ? await perplexityFeatures(model.perplexityModels, t.rows.map((r) => r[o.textColumn])) : null;
-  const pred = predictAwe(model, t.rows.map((r, i) => ({ text: r[o.textColumn], prompt: pc ? r[pc] : '', extra: ppl?.rows[i] })));
+  const bar = progress('awe predict', t.rows.length);
+  const pred = t.rows.map((r, i) => {
+    const [level] = predictAwe(model, [{ text: r[o.textColumn], prompt: pc ? r[pc] : '', extra: ppl?.rows[i] }]);
+    bar.update(i + 1);
+    return level;
+  });
+  bar.stop();
   const columns = [...t.columns.filter((c) => c !== 'rating'), 'rating'];
   writeTable(output, columns, t.rows.map((r, i) => ({ ...r, rating: pred[i] })));
   writeJsonAtomic(`${output}.manifest.json`, { command: 'awe predict', model: path.resolve(dir), inputs: { csv: { file: csv, sha256: await sha256File(csv) } }, versions: versions() });
