@@ -143,7 +143,11 @@ function userFiles(dir: string): Record<string, string> {
  * a free port, and Slurm's --dry-run (README: "--dry-run prints the commands").
  */
 const SUBSTITUTIONS: Array<{ when: (a: string[]) => boolean; apply: (a: string[]) => string[]; why: string }> = [
-  { when: (a) => a[0] === 'train', apply: (a) => setOption(setOption(a, '--max-steps', '2'), '--eval-max-examples', '8'), why: '2 steps, 8 evaluation examples' },
+  {
+    when: (a) => a[0] === 'train',
+    apply: (a) => ['--max-steps', '2', '--eval-max-examples', '8', '--batch-size', '4', '--accum', '1'].reduce((x, v, i, all) => (i % 2 ? x : setOption(x, v, all[i + 1])), a),
+    why: '2 steps of 4 examples, 8 evaluation examples',
+  },
   { when: (a) => a[0] === 'eval' || a[0] === 'compare', apply: (a) => setOption(a, '--max-examples', '16'), why: '16 examples per set' },
   { when: (a) => a[0] === 'ilm-eval', apply: (a) => setOption(setOption(a, '--limit', '3'), '--samples-per-text', '2'), why: '3 texts, 2 samples each' },
   { when: (a) => a[0] === 'classify' && a[1] === 'curve', apply: (a) => setOption(setOption(a, '--sizes', '60,120'), '--seeds', '1'), why: 'sizes the small training file has' },
@@ -155,6 +159,7 @@ const SUBSTITUTIONS: Array<{ when: (a: string[]) => boolean; apply: (a: string[]
   { when: (a) => a[0] === 'items' && a[1] === 'ctest', apply: (a) => setOption(setOption(a, '--text', PASSAGE), '--model-dir', 'experiments/scale/passage'), why: 'a passage for "..."; the scale trained above' },
   { when: (a) => a[0] === 'items' && a[1] === 'bank', apply: (a) => setOption(setOption(a, '--vocab-dir', 'experiments/scale/vocab'), '--passage-dir', 'experiments/scale/passage'), why: 'the scales trained above' },
   { when: (a) => a[0] === 'cat' && a[1] === 'simulate', apply: (a) => setOption(a, '--n', '40'), why: '40 simulees' },
+  { when: (a) => a[0] === 'scale' && a[1] === 'passage' && a[2] === 'train', apply: (a) => setOption(a, '--per-level', '100'), why: '100 passages per level' },
   { when: (a) => a[0] === 'cat' && a[1] === 'serve', apply: (a) => setOption(a, '--port', '0'), why: 'a free port' },
   { when: (a) => a[0] === 'pipeline' && a[1] === 'run' && a.includes('slurm'), apply: (a) => setOption(a, '--dry-run'), why: 'no cluster here' },
   { when: (a) => a[0] === 'awe' && a[1] === 'train', apply: (a) => setOption(a, '--max-iter', '20'), why: '20 boosting rounds' },
@@ -209,8 +214,8 @@ let dir = '';
 let fake: FakeServer | null = null;
 
 before(async () => {
-  execFileSync(process.execPath, [path.join(ROOT, 'bin', 'build.js')], { stdio: 'pipe' });
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  // Built here when src/ changed since the last build (a build swaps dist/ whole, so it is left alone otherwise).
+  if (!require('../bin/sources').distIsFresh()) execFileSync(process.execPath, [path.join(ROOT, 'bin', 'build.js')], { stdio: 'pipe' });
   assert.ok(require('../bin/sources').distIsFresh(), 'dist/ is current after bin/build.js, so the commands run the built CLI');
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cefrlab-readme-'));
   // Disjoint files by text (duplicate texts stay together), from the examiner-rated answers.
@@ -253,11 +258,13 @@ after(async () => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test('every `npx cefrlab` command of README.md runs on the built CLI, in order', { timeout: 10 * 60_000 }, async () => {
+test('every `npx cefrlab` command of README.md runs on the built CLI, in order', { timeout: 30 * 60_000 }, async (t) => {
   const commands = readmeCommands(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8'));
   assert.ok(commands.length >= 50, `found ${commands.length} commands in README.md`);
   const files = userFiles(dir);
   const ran: string[] = [];
+  const timings: string[] = [];
+  t.after(() => t.diagnostic(`time per command:\n${timings.join('\n')}`));
   for (const c of commands) {
     // A local BERT directory: the project's tiny test BERT stands for bert-base-uncased.
     let args = c.args.map((a) => files[a] ?? (a.startsWith('data/') ? path.join(ROOT, a) : a.replace('/path/to/bert-base-uncased', path.join(ROOT, 'test', 'fixtures', 'bert-tiny'))));
@@ -277,7 +284,9 @@ test('every `npx cefrlab` command of README.md runs on the built CLI, in order',
     }
     // interactive reads piped input: a text, a ranking, a setting, and quit.
     const stdin = args[0] === 'interactive' ? 'He [MASK] to school every day.\n:rank goes go\n:n 1\nquit\n' : undefined;
+    const started = Date.now();
     const r = await run(args, dir, env, stdin);
+    timings.push(`${((Date.now() - started) / 1000).toFixed(1)} s  cefrlab ${args.join(' ').slice(0, 120)}`);
     assert.equal(r.status, 0, `${where}\n(ran: cefrlab ${args.join(' ')})\nstderr: ${r.stderr}\nstdout: ${r.stdout.slice(-2000)}`);
     assert.doesNotMatch(r.stderr, /\n\s+at .+:\d+:\d+/, `${where}: a stack trace on stderr`);
     if (c.stdoutTo) fs.writeFileSync(path.join(dir, c.stdoutTo), r.stdout);
@@ -289,6 +298,7 @@ test('every `npx cefrlab` command of README.md runs on the built CLI, in order',
     assert.ok(fs.existsSync(path.join(dir, f)), `${f} written`);
   }
   assert.ok(ran.includes('ilm-eval') && ran.includes('agreement') && ran.includes('cat serve'), ran.join(', '));
+  assert.ok(require('../bin/sources').distIsFresh(), 'src/ unchanged during the run: every command ran the built CLI');
 });
 
 test('the README parser reads continuations, quotes, variables, optional groups and redirections', () => {

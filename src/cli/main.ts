@@ -35,7 +35,7 @@ export function buildProgram(): Command {
     .exitOverride()
     // A list of commands shows each by name and its one-line summary; arguments and options are in its --help.
     .configureHelp({ subcommandTerm: (cmd) => cmd.name() })
-    .addHelpText('after', '\nRun `cefrlab <command> --help` for a command\'s arguments, options and what it costs.');
+    .addHelpText('after', '\nRun `cefrlab <command> --help` for its options and what it costs.');
   // Before any command's work: its output path (--out, --output, -o) can be written (the work may take hours).
   program.hook('preAction', (_root, action) => checkOutputOptions(action));
   // In the order of the guide's pipeline, so `--help` reads as a table of contents.
