@@ -76,11 +76,11 @@ function applySummaries(cmd: Command, prefix: string): void {
   }
 }
 
-/** `--out <dir>` names a folder to create, any other --out/--output a file. */
+/** `--out <dir>` (and pretrain's --work-dir) names a folder to create, any other --out/--output a file. */
 function checkOutputOptions(action: Command): void {
   for (const opt of action.options) {
     const key = opt.attributeName();
-    if (key !== 'out' && key !== 'output') continue;
+    if (key !== 'out' && key !== 'output' && key !== 'workDir') continue;
     const value = action.getOptionValue(key) as unknown;
     if (typeof value === 'string' && value !== '') checkOutputPath(value, opt.long ?? `--${key}`, /<dir>/i.test(opt.flags) ? 'dir' : 'file');
   }
