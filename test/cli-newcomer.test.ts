@@ -17,6 +17,7 @@ import { MAX_NEW_TOKENS_PER_BLANK, defaultMaxNewTokens } from '../src/infill/def
 import { encodeText } from '../src/infill/vocab';
 import { scheduleApplies } from '../src/train/run-manifest';
 import { textTable } from '../src/runtime/text-table';
+import { evalTable } from '../src/evaluate/run';
 
 const ROOT = path.resolve(__dirname, '..');
 const BIN = path.join(ROOT, 'bin', 'cefrlab.js');
@@ -202,6 +203,11 @@ test('item 13: one-line summaries, a one-screen --help, --version, a short pretr
   // Tables: every line of a block as long as the others, so right-aligned columns end together.
   const t = textTable(['set', 'examples', 'loss'], [['test (hierarchical)', '1000', '3.1234'], ['w', '5', '12.5']]);
   assert.equal(new Set(t.split('\n').map((l) => l.length)).size, 1, t);
+  const g = (loss: number, tokens: number) => ({ loss, tokens, perplexity: Math.exp(loss) });
+  const m = (n: number, l: number) => ({ examples: n, context: g(l, n * 90), infill: g(l / 2, n * 9), infillTextOnly: g(l * 1.5, n * 7) });
+  const ev = evalTable({ expDir: 'e', modelDir: 'e/checkpoints/best', examplesDir: 'x', tag: 'test', mask: 'hierarchical', seed: 0, maxExamples: 1000, overall: m(1000, 3.2), perMaskType: [{ mask: 'word', set: 'test-word', metrics: m(7, 11.25) }] });
+  const evRows = ev.split('\n').slice(1, 4);
+  assert.equal(new Set(evRows.map((l) => l.length)).size, 1, `eval table aligned:\n${ev}`);
   const ag = cli(['agreement', '--csv', ASAG, '--human', 'examiner2,examiner3', '--machine', 'examiner1', '--groups', 'sex', '--resamples', '50']);
   assert.equal(ag.status, 0, ag.stderr);
   const blocks = ag.stdout.split('\n\n').slice(1).map((b) => b.split('\n').filter((l) => l && !l.startsWith('by ')));
