@@ -208,7 +208,7 @@ test('item 13: one-line summaries, a one-screen --help, --version, a short pretr
   const ev = evalTable({ expDir: 'e', modelDir: 'e/checkpoints/best', examplesDir: 'x', tag: 'test', mask: 'hierarchical', seed: 0, maxExamples: 1000, overall: m(1000, 3.2), perMaskType: [{ mask: 'word', set: 'test-word', metrics: m(7, 11.25) }] });
   const evRows = ev.split('\n').slice(1, 4);
   assert.equal(new Set(evRows.map((l) => l.length)).size, 1, `eval table aligned:\n${ev}`);
-  const ag = cli(['agreement', '--csv', ASAG, '--human', 'examiner2,examiner3', '--machine', 'examiner1', '--groups', 'sex', '--resamples', '50']);
+  const ag = cli(['agreement', '--csv', ASAG, '--human', 'examiner2,examiner3', '--machine', 'examiner1', '--groups', 'sex', '--resamples', '50', '--allow-missing']);
   assert.equal(ag.status, 0, ag.stderr);
   const blocks = ag.stdout.split('\n\n').slice(1).map((b) => b.split('\n').filter((l) => l && !l.startsWith('by ')));
   assert.ok(blocks.length >= 3);
