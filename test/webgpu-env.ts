@@ -16,7 +16,16 @@ export interface WebGpuTestEnv {
   reason: string;
 }
 
+/**
+ * CEFRLAB_REQUIRE_WEBGPU=1 (set by `.ci/run`, which installs the driver) turns a skip into a failure.
+ */
 export function webgpuTestEnv(): WebGpuTestEnv {
+  const found = findWebGpuTestEnv();
+  if (!found.env && process.env.CEFRLAB_REQUIRE_WEBGPU === '1') throw new Error(`CEFRLAB_REQUIRE_WEBGPU=1 but ${found.reason}`);
+  return found;
+}
+
+function findWebGpuTestEnv(): WebGpuTestEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR || '/tmp' };
   if (findVulkanDrivers(env).length === 0) {
     if (!fs.existsSync(SWIFTSHADER_ICD)) return { env: null, reason: `no Vulkan driver: no ICD manifest and no ${SWIFTSHADER_ICD} (apt-get install chromium libvulkan1)` };
