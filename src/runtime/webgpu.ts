@@ -11,6 +11,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 
 /** What `cefrlab doctor` and manifests show of the WebGPU adapter. */
 export interface WebGpuAdapterSummary {
@@ -197,4 +198,89 @@ export function describeAdapter(a: WebGpuAdapterSummary): string {
   const driver = [a.device, a.description].filter(Boolean).join(', ');
   return `${name}${driver ? ` (${driver})` : ''}, ${a.fallback ? 'software (fallback) adapter' : 'hardware adapter'}, ` +
     `max storage buffer ${size(a.maxStorageBufferBindingSize)}, workgroup storage ${size(a.maxComputeWorkgroupStorageSize)}`;
+}
+
+interface GpuErrorLike {
+  message: string;
+  constructor: { name: string };
+}
+interface DeviceLike {
+  pushErrorScope(filter: 'out-of-memory' | 'validation'): void;
+  popErrorScope(): Promise<GpuErrorLike | null>;
+}
+interface WebGpuBackendLike {
+  device?: DeviceLike;
+  bufferManager?: { freeBuffers?: Map<string, Array<{ destroy(): void; size: number }>>; numFreeBuffers?: number; numBytesAllocated?: number };
+}
+
+/** The device of the active webgpu backend, or null on any other backend. */
+function activeDevice(): { backend: WebGpuBackendLike; device: DeviceLike } | null {
+  if (tf.getBackend() !== 'webgpu') return null;
+  const backend = tf.backend() as unknown as WebGpuBackendLike;
+  return backend.device ? { backend, device: backend.device } : null;
+}
+
+/** A size limit of the adapter exceeded: the tensor is too large for one buffer, which a smaller batch fixes. */
+const SIZE_LIMIT = /max(StorageBuffer|Buffer|UniformBuffer)\w*Size|exceeds the max|larger than the max|too large/i;
+
+/**
+ * Run `fn` (one training micro-step, say) with the GPU's out-of-memory and validation errors captured in
+ * WebGPU error scopes, so that they surface here instead of as later, unrelated failures (a failed allocation
+ * leaves an invalid buffer that TensorFlow.js reads from). Out of GPU memory, or a tensor over the adapter's
+ * largest buffer, becomes an Error whose message says "out of memory" (what `--batch-size auto` halves on);
+ * other validation errors are raised as they are. On any other backend it only runs `fn`. `discard` frees
+ * what `fn` returned when an error is raised after all.
+ */
+export async function withGpuErrors<T>(fn: () => Promise<T>, discard: (result: T) => void = () => {}): Promise<T> {
+  const active = activeDevice();
+  if (!active) return fn();
+  const { device, backend } = active;
+  device.pushErrorScope('validation');
+  device.pushErrorScope('out-of-memory');
+  let result: T | undefined;
+  let thrown: unknown = null;
+  let ok = false;
+  try {
+    result = await fn();
+    ok = true;
+  } catch (err) {
+    thrown = err;
+  }
+  const oom = await device.popErrorScope();
+  const invalid = await device.popErrorScope();
+  const memory = oom ?? (invalid && SIZE_LIMIT.test(invalid.message) ? invalid : null);
+  if (memory || invalid) {
+    if (ok) discard(result as T);
+    if (memory) {
+      releaseFreeBuffers(backend);
+      throw new Error(`out of GPU memory (WebGPU ${memory.constructor.name}: ${memory.message.split('\n')[0]})`);
+    }
+    throw new Error(`WebGPU validation error: ${invalid!.message.split('\n')[0]}`);
+  }
+  if (!ok) throw thrown;
+  return result as T;
+}
+
+/**
+ * Destroy the buffers TensorFlow.js keeps for reuse (its pool never shrinks), so that a retry with a smaller
+ * batch has the memory they held. Only the free ones: buffers of live tensors stay.
+ */
+function releaseFreeBuffers(backend: WebGpuBackendLike): void {
+  const pool = backend.bufferManager;
+  if (!pool?.freeBuffers) return;
+  for (const buffers of pool.freeBuffers.values()) {
+    for (const b of buffers) {
+      if (typeof pool.numBytesAllocated === 'number') pool.numBytesAllocated -= b.size;
+      b.destroy();
+    }
+    buffers.length = 0;
+  }
+  pool.numFreeBuffers = 0;
+}
+
+/** Bytes of GPU memory TensorFlow.js's webgpu backend holds (live tensors and its pool), or null elsewhere. */
+export function gpuBytesAllocated(): number | null {
+  if (tf.getBackend() !== 'webgpu') return null;
+  const m = tf.memory() as { numBytesInGPUAllocated?: number };
+  return typeof m.numBytesInGPUAllocated === 'number' ? m.numBytesInGPUAllocated : null;
 }
