@@ -77,6 +77,40 @@ async function logitsOf(dir: string, tokens: number[][]): Promise<number[]> {
   return out;
 }
 
+/**
+ * A real GPU error in the middle of a step: a buffer over the adapter's maxBufferSize, made while the hook says
+ * the micro-batch is larger than 2 (a tensor too large for the GPU is what a too-large batch causes). With
+ * --batch-size auto the run halves and goes on; with a fixed batch it stops at step 3 with the message and the
+ * checkpoint of step 2 intact.
+ */
+async function gpuOutOfMemory(work: string, rows: Array<{ tokens: Int32Array; types: Uint8Array }>) {
+  const device = (tf.backend() as unknown as { device: { limits: { maxBufferSize: number }; createBuffer(d: { size: number; usage: number }): unknown } }).device;
+  const tooLarge = () => device.createBuffer({ size: device.limits.maxBufferSize + 4, usage: 0x80 /* GPUBufferUsage.STORAGE */ });
+  const opts = {
+    model: 'tiny', config: ADAMW_CONFIG, seed: 3, accum: 1, lr: 3e-3, warmupSteps: 0, weightDecay: 0.01, clip: 1,
+    evalMaxExamples: 0, minimalSupervision: false,
+  };
+  const autoLog: string[] = [];
+  const auto = await train(path.join(work, 'oom-auto'), { train: new MemorySource(24, rows), eval: null }, {
+    ...opts, batchSize: 'auto', autoBatchStart: 4, maxSteps: 2, log: (l) => autoLog.push(l),
+    beforeMicroBatch: ({ batchSize }) => {
+      if (batchSize > 2) tooLarge();
+    },
+  });
+  let fixedError = '';
+  try {
+    await train(path.join(work, 'oom-fixed'), { train: new MemorySource(24, rows), eval: null }, {
+      ...opts, batchSize: 4, maxSteps: 3, checkpointEverySteps: 1, log: () => {},
+      beforeMicroBatch: ({ step }) => {
+        if (step === 3) tooLarge();
+      },
+    });
+  } catch (err) {
+    fixedError = (err as Error).message;
+  }
+  return { autoSteps: auto.step, autoBatch: auto.batchSize, autoAccum: auto.accum, autoLog: autoLog.filter((l) => /out of memory/i.test(l)), fixedError };
+}
+
 async function main(): Promise<void> {
   const [work, examples] = process.argv.slice(2);
   const report = await initBackend();
@@ -104,6 +138,8 @@ async function main(): Promise<void> {
     maxSteps: 20, checkpointEverySteps: 10, evalEverySteps: 20, evalMaxExamples: 4, minimalSupervision: false, log: () => {},
   }));
 
+  const outOfMemory = report.choice === 'webgpu' ? await timed('oom', () => gpuOutOfMemory(work, rows)) : null;
+
   const base = loadModel(BASE);
   const ranked = await timed('rank', () => rank(base, RANK_TEXT, RANK_CANDIDATES, { scoring: 'blank' }));
   const fills = async () => (await infill(base, INFILL_TEXT, { n: 2, seed: 7, maxNewTokens: 6 })).map((r) => ({ fills: r.fills, logProb: r.logProb }));
@@ -114,7 +150,7 @@ async function main(): Promise<void> {
     backend: report.choice, adapter: report.webgpu?.adapter ?? null, timings,
     fixtureLogits, baseLogits,
     rank: ranked.map((r) => ({ candidate: r.candidate, logProb: r.logProb })),
-    infillA, infillB,
+    infillA, infillB, outOfMemory,
   }) + '\n');
 }
 

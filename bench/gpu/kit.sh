@@ -47,7 +47,7 @@ cp bench/gpu/torch_ref.py bench/train-speed/torch_train.py bench/gpu/run.sh "$OU
 chmod +x "$OUT/run.sh"
 
 say "libvulkan1 Debian package"
-(cd "$OUT" && apt-get download libvulkan1 >/dev/null)
+(cd "$OUT" && apt-get download libvulkan1 >/dev/null 2>&1) || { echo "kit: apt-get download libvulkan1 failed (run apt-get update?)" >&2; exit 1; }
 
 say "parity reference: the cpu backend's logits (the bundle itself computes them)"
 CEFRLAB_BACKEND=cpu CEFRLAB_QUIET=1 node "$OUT/bench.js" --make-parity "$OUT/parity.json" --fixture "$OUT/fixture"

@@ -37,9 +37,10 @@ DAWN="$KIT/node_modules/webgpu/dist/linux-x64/dawn.node"
 NODE="$WORK/node"
 say "node $("$NODE" --version), glibc $(ldd --version 2>/dev/null | head -1 | awk '{print $NF}') (Dawn needs 2.34+)"
 
+LDCONFIG="$(command -v ldconfig || echo /sbin/ldconfig)"
 # Vulkan loader: the system's, else the carried libvulkan1 package unpacked here.
-if ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1 '; then
-  say "Vulkan loader: $(ldconfig -p | awk '/libvulkan.so.1 /{print $NF; exit}')"
+if "$LDCONFIG" -p 2>/dev/null | grep -q 'libvulkan.so.1 '; then
+  say "Vulkan loader: $("$LDCONFIG" -p | awk '/libvulkan.so.1 /{print $NF; exit}')"
 else
   DEB="$(ls "$KIT"/libvulkan1_*.deb | head -1)"
   mkdir -p "$WORK/vulkan"
@@ -59,7 +60,7 @@ else
   ICD="$(ls /usr/share/vulkan/icd.d/nvidia_icd*.json /etc/vulkan/icd.d/nvidia_icd*.json 2>/dev/null | head -1)"
   if [ -n "$ICD" ]; then
     say "Vulkan driver: $ICD"
-  elif ldconfig -p 2>/dev/null | grep -q 'libGLX_nvidia.so.0 '; then
+  elif "$LDCONFIG" -p 2>/dev/null | grep -q 'libGLX_nvidia.so.0 '; then
     printf '{"file_format_version": "1.0.0", "ICD": {"library_path": "libGLX_nvidia.so.0", "api_version": "1.3.0"}}\n' > "$WORK/nvidia_icd.json"
     export VK_ICD_FILENAMES="$WORK/nvidia_icd.json"
     say "Vulkan driver: no NVIDIA ICD manifest; wrote $WORK/nvidia_icd.json for libGLX_nvidia.so.0"

@@ -253,7 +253,7 @@ export async function withGpuErrors<T>(fn: () => Promise<T>, discard: (result: T
     if (ok) discard(result as T);
     if (memory) {
       releaseFreeBuffers(backend);
-      throw new Error(`out of GPU memory (WebGPU ${memory.constructor.name}: ${memory.message.split('\n')[0]})`);
+      throw new Error(`out of memory on the GPU (WebGPU ${memory.constructor.name}: ${memory.message.split('\n')[0]})`);
     }
     throw new Error(`WebGPU validation error: ${invalid!.message.split('\n')[0]}`);
   }

@@ -8,7 +8,7 @@
  * unusable, so they are fatal: no retry in this process. The others free what the failed step allocated (its
  * tidy scopes end) and the step can be tried again with a smaller micro-batch. On webgpu the GPU's own
  * out-of-memory errors (and a tensor over the adapter's largest buffer) arrive through the device's error
- * scopes as "out of GPU memory" (src/runtime/webgpu.ts, `withGpuErrors`) and are retried the same way.
+ * scopes as "out of memory on the GPU" (src/runtime/webgpu.ts, `withGpuErrors`) and are retried the same way.
  *
  * `--batch-size auto` (the default of the command line) works as Hugging Face Accelerate's
  * `find_executable_batch_size`: start from the requested micro-batch (8), halve it after each out-of-memory
