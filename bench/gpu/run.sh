@@ -7,11 +7,12 @@
 # Bounded to 10 minutes: the webgpu part gets 6, PyTorch 3.
 #
 #   ./run.sh [--steps 10] [--peak-tflops 67] [--out result.json] [--model gpt2] [--batch 8] [--seq-len 256]
-#            [--warmup 2] [--software] [--no-torch]
-#   --software: use Chromium's SwiftShader (a CPU Vulkan driver) instead of the GPU, to try the kit anywhere.
+#            [--warmup 2] [--time-limit 360] [--software] [--no-torch]
+#   --software: use Chromium's SwiftShader (a CPU Vulkan driver) instead of the GPU, to try the kit anywhere
+#   (give it a longer --time-limit, the seconds the webgpu part may take: SwiftShader is slow).
 set -uo pipefail
 KIT="$(cd "$(dirname "$0")" && pwd)"
-STEPS=10 PEAK="" OUT="$PWD/result.json" MODEL=gpt2 BATCH=8 SEQ=256 WARMUP=2 SOFTWARE=0 TORCH=1
+STEPS=10 PEAK="" OUT="$PWD/result.json" MODEL=gpt2 BATCH=8 SEQ=256 WARMUP=2 SOFTWARE=0 TORCH=1 LIMIT=360
 while [ $# -gt 0 ]; do
   case "$1" in
     --steps) STEPS="$2"; shift 2 ;;
@@ -21,6 +22,7 @@ while [ $# -gt 0 ]; do
     --batch) BATCH="$2"; shift 2 ;;
     --seq-len) SEQ="$2"; shift 2 ;;
     --warmup) WARMUP="$2"; shift 2 ;;
+    --time-limit) LIMIT="$2"; shift 2 ;;
     --software) SOFTWARE=1; shift ;;
     --no-torch) TORCH=0; shift ;;
     *) echo "run.sh: unknown option $1 (see the header of this file)" >&2; exit 2 ;;
@@ -81,9 +83,10 @@ fi
 say "webgpu: parity check, then $MODEL batch $BATCH x $SEQ for $STEPS steps"
 WEBGPU_JSON="$WORK/webgpu.json"
 rm -f "$WEBGPU_JSON"
-timeout 360 "$NODE" "$KIT/bench.js" --examples "$KIT/examples" --fixture "$KIT/fixture" --parity "$KIT/parity.json" \
+timeout "$LIMIT" "$NODE" "$KIT/bench.js" --examples "$KIT/examples" --fixture "$KIT/fixture" --parity "$KIT/parity.json" \
   --model "$MODEL" --batch "$BATCH" --seq-len "$SEQ" --steps "$STEPS" --warmup "$WARMUP" ${PEAK:+--peak-tflops "$PEAK"} --out "$WEBGPU_JSON"
 WEBGPU_RC=$?
+[ "$WEBGPU_RC" = 124 ] && say "webgpu: stopped at the time limit of $LIMIT s (--time-limit)"
 [ -n "$SAMPLER" ] && kill "$SAMPLER" 2>/dev/null
 
 TORCH_JSON="$WORK/torch.json"
