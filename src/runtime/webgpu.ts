@@ -278,9 +278,11 @@ function releaseFreeBuffers(backend: WebGpuBackendLike): void {
   pool.numFreeBuffers = 0;
 }
 
-/** Bytes of GPU memory TensorFlow.js's webgpu backend holds (live tensors and its pool), or null elsewhere. */
+/** Bytes of GPU memory TensorFlow.js's webgpu backend holds (live tensors and its pool), or null on other backends. */
 export function gpuBytesAllocated(): number | null {
   if (tf.getBackend() !== 'webgpu') return null;
-  const m = tf.memory() as { numBytesInGPUAllocated?: number };
-  return typeof m.numBytesInGPUAllocated === 'number' ? m.numBytesInGPUAllocated : null;
+  // tfjs-backend-webgpu 4.x: the bytes of every buffer its pool has created and not destroyed (the pool keeps
+  // freed buffers for reuse, so after a run this is its peak).
+  const m = tf.memory() as { numBytesAllocatedInGPU?: number };
+  return typeof m.numBytesAllocatedInGPU === 'number' ? m.numBytesAllocatedInGPU : null;
 }
