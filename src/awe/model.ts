@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Rng } from '../runtime/rng';
+import { stratifiedGroupFolds } from '../corpus/folds';
 import { UserError, locate } from '../runtime/errors';
 import { aweFeatureNames, aweFeatures, fitIdf, type IdfTable } from './features';
 import { gbdtPredict, gbdtProba, trainGbdt, type GbdtModel, type GbdtOptions } from './gbdt';
@@ -91,24 +92,12 @@ export function loadAwe(dir: string): AweModel {
 }
 
 /**
- * Stratified k-fold assignment: within each label, items are shuffled (seeded) and dealt to folds in turn.
+ * Stratified k-fold assignment: within each label, items are shuffled (seeded) and dealt to folds in turn;
+ * items sharing a `groups` key (duplicate texts) stay in one fold (src/corpus/folds.ts).
  * Returns the fold of every item.
  */
-export function stratifiedFolds(labels: readonly string[], k: number, seed = 0): number[] {
-  const fold = new Array<number>(labels.length).fill(-1);
-  const by = new Map<string, number[]>();
-  labels.forEach((l, i) => {
-    if (!by.has(l)) by.set(l, []);
-    by.get(l)!.push(i);
-  });
-  const rng = Rng.derive(seed, 'folds');
-  let offset = 0;
-  for (const key of [...by.keys()].sort()) {
-    const idx = rng.shuffle([...by.get(key)!]);
-    idx.forEach((i, j) => (fold[i] = (j + offset) % k));
-    offset += idx.length;
-  }
-  return fold;
+export function stratifiedFolds(labels: readonly string[], k: number, seed = 0, groups?: readonly number[]): number[] {
+  return stratifiedGroupFolds(labels, k, Rng.derive(seed, 'folds'), groups);
 }
 
 /** Out-of-fold predictions: for each fold, fit on the other folds and predict it. */

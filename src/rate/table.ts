@@ -12,13 +12,18 @@ export interface Table {
   file: string;
   columns: string[];
   rows: Array<Record<string, string>>;
+  /** The file line each row starts on (1 is the header), for messages in the `file:line` form. */
+  lines: number[];
 }
 
 export function readTable(file: string): Table {
   if (!fs.existsSync(file)) throw new UserError(locate(file, null, 'file not found', 'check the path'));
   let records: string[][];
+  let ends: number[];
   try {
-    records = parse(fs.readFileSync(file), { bom: true, skip_empty_lines: true, relax_column_count: false }) as string[][];
+    const parsed = parse(fs.readFileSync(file), { bom: true, skip_empty_lines: true, relax_column_count: false, info: true }) as unknown as Array<{ record: string[]; info: { lines: number } }>;
+    records = parsed.map((p) => p.record);
+    ends = parsed.map((p) => p.info.lines);
   } catch (e) {
     const line = (e as { lines?: number }).lines ?? null;
     throw new UserError(locate(file, line, `not a valid CSV (${(e as Error).message})`, 'fix the quoting or the number of fields on that line'));
@@ -26,7 +31,9 @@ export function readTable(file: string): Table {
   if (records.length === 0) throw new UserError(locate(file, 1, 'empty file', 'give a header row and at least one data row'));
   const columns = records[0].map((c) => c.trim());
   const rows = records.slice(1).map((r) => Object.fromEntries(columns.map((c, i) => [c, r[i] ?? ''])));
-  return { file, columns, rows };
+  // csv-parse counts the line a record ends on; a quoted field's own line breaks lead back to where it starts.
+  const lines = records.slice(1).map((r, i) => ends[i + 1] - r.reduce((n, v) => n + (v.match(/\n/g)?.length ?? 0), 0));
+  return { file, columns, rows, lines };
 }
 
 /** Throw a UserError unless every named column is in the table. */
