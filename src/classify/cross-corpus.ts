@@ -26,7 +26,7 @@ import { encodeCached, defaultCacheDir } from './cache';
 import { fitStandardizer, standardize, stratifiedHoldout, stratifiedSample, fitOnVectors, resolveOptions } from './classifier';
 import { predictProba, argmax } from './heads';
 import { fitSharedOrdinal, calibrateCuts, latent, ordinalClass, perLevelSample, type SharedOrdinal } from './ordinal-corpus';
-import { sampleRows, type Corpora } from '../notebooks/06-cefr-classification';
+import { sampleRows, type Corpora } from './corpora';
 
 /** Defaults of the cross-corpus study (one table, read by the notebook and the benchmark alike). */
 export const CROSS_CORPUS_DEFAULTS = {
