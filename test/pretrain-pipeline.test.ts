@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { PRETRAIN_DEFAULTS, pretrain, rebuildCommand, wallClock } from '../src/pretrain/pretrain';
-import { CORPUS_DEFAULTS } from '../src/pretrain/corpus';
+import { CORPUS_DEFAULTS } from '../src/corpus/pretraining';
 import { UserError } from '../src/runtime/errors';
 import { initBackend } from '../src/runtime/backend';
 

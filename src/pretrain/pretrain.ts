@@ -48,7 +48,7 @@ import { versions } from '../runtime/versions';
 import {
   CORPUS_DEFAULTS, PRETRAIN_CORPORA, buildPretrainCorpus, mixedTrainPieces, splitFileText,
   type CorpusOptions, type PretrainCorpus,
-} from './corpus';
+} from '../corpus/pretraining';
 
 import { BASE_MODEL_DIR } from './base';
 import { PRETRAIN_DEFAULTS } from './defaults';
