@@ -16,7 +16,7 @@
  *   4. each symbol's id from vocab.json (the `<unk>` id for one that is missing);
  *   5. a single text is `<s> ids </s>` (RobertaTokenizer's cls_token and sep_token).
  *
- * Why not gpt-tokenizer (a dependency, used for GPT-2's own vocabulary in src/tokenize/gpt2-bpe.ts): its BPE core
+ * Why not gpt-tokenizer (a dependency, used for GPT-2's own vocabulary in src/ilm/tokens.ts): its BPE core
  * follows tiktoken, which ranks a candidate merge by the *id of the merged token* and accepts any pair whose
  * concatenation is a token. That equals merges.txt order only when ids are assigned in merge order, as in
  * GPT-2's encoder.json; RoBERTa's vocab.json numbers tokens by fairseq's dictionary (frequency order, with
@@ -144,7 +144,7 @@ export function readBpeTokenizerConfig(file: string): ByteBpeOptions & { modelMa
   if (aps != null && typeof aps !== 'boolean') throw new UserError(`${file}: "add_prefix_space" must be true or false, got ${JSON.stringify(aps)}. Fix: correct tokenizer_config.json`);
   const maxLen = raw.model_max_length;
   return {
-    addPrefixSpace: aps === true, // spelled out: the notebook kernel's TypeScript does not narrow `unknown` through the check above
+    addPrefixSpace: typeof aps === 'boolean' ? aps : false, // spelled out: the notebooks' TypeScript (tslab's) does not narrow `aps ?? false`
     unkToken: tokenField(raw, 'unk_token', '<unk>', file),
     clsToken: tokenField(raw, 'cls_token', '<s>', file),
     sepToken: tokenField(raw, 'sep_token', '</s>', file),
