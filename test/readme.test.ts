@@ -134,6 +134,9 @@ function userFiles(dir: string): Record<string, string> {
     'RESPONSES.csv': path.join(dir, 'RESPONSES.csv'),
     'ONE.csv': path.join(dir, 'ONE.csv'),
     'IN.csv': path.join(dir, 'new.csv'),
+    'asag.csv': path.join(dir, 'train.csv'),
+    'sp.csv': path.join(dir, 'sp.csv'),
+    'new-labelled.csv': path.join(dir, 'calibration.csv'),
   };
 }
 
@@ -237,6 +240,10 @@ before(async () => {
   fs.writeFileSync(path.join(dir, 'new.csv'), csv(take(200, 215)));
   fs.writeFileSync(path.join(dir, 'to-rate.csv'), csv(take(215, 245)));
   fs.writeFileSync(path.join(dir, 'calibration.csv'), csv(take(245, 285)));
+  // A second corpus for the cross-corpus commands: every 25th CEFR-SP sentence, in CEFR-ASAG's column names.
+  const sp = (parse(fs.readFileSync(path.join(ROOT, 'data', 'cefr-sp', 'cefr_sp_public.csv'), 'utf8'), { columns: true, bom: true }) as Array<Record<string, string>>)
+    .filter((_, i) => i % 25 === 0);
+  fs.writeFileSync(path.join(dir, 'sp.csv'), ['writing_id,cefr_level,text', ...sp.map((r) => [r.id, r.cefr_max, r.sentence].map((v) => (/[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v)).join(','))].join('\n') + '\n');
   // Rasch responses of 60 persons to 12 items, soft, from a fixed generator (no embedded response data exists).
   let s = 12345;
   const u = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);

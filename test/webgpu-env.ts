@@ -1,7 +1,7 @@
 /**
  * The environment the WebGPU tests run their child processes in. The library never picks a Vulkan driver by
- * itself (a user names a software one with VK_ICD_FILENAMES); the tests do: the machine's own drivers if any,
- * else Chromium's SwiftShader, the software driver Dawn accepts. The Vulkan loader is the system's
+ * itself (a user names a software one with VK_ICD_FILENAMES); the tests do: the driver the environment names if
+ * any, else Chromium's SwiftShader (the software driver Dawn accepts), else the machine's own drivers. The Vulkan loader is the system's
  * (libvulkan1, which `.ci/run` installs), else the copy Chromium ships beside SwiftShader, named through
  * LD_LIBRARY_PATH because the dynamic linker reads that only when a process starts.
  */
@@ -27,10 +27,11 @@ export function webgpuTestEnv(): WebGpuTestEnv {
 
 function findWebGpuTestEnv(): WebGpuTestEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR || '/tmp' };
-  if (findVulkanDrivers(env).length === 0) {
-    if (!fs.existsSync(SWIFTSHADER_ICD)) return { env: null, reason: `no Vulkan driver: no ICD manifest and no ${SWIFTSHADER_ICD} (apt-get install chromium libvulkan1)` };
-    env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
-  }
+  // A driver the user named is kept. Otherwise SwiftShader where it exists, even beside the machine's own
+  // drivers: Debian 12's Mesa drivers (lavapipe, installed with libvulkan1's recommends) give Dawn no adapter.
+  const named = env.VK_DRIVER_FILES || env.VK_ICD_FILENAMES;
+  if (!named && fs.existsSync(SWIFTSHADER_ICD)) env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+  else if (findVulkanDrivers(env).length === 0) return { env: null, reason: `no Vulkan driver: no ICD manifest and no ${SWIFTSHADER_ICD} (apt-get install chromium libvulkan1)` };
   if (!findVulkanLoader(env)) {
     const chromiumLoader = path.join(path.dirname(SWIFTSHADER_ICD), 'libvulkan.so.1');
     if (!fs.existsSync(chromiumLoader)) return { env: null, reason: 'no Vulkan loader: libvulkan.so.1 not found (apt-get install libvulkan1)' };
