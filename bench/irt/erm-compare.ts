@@ -14,23 +14,11 @@ import { Rng } from '../../src/runtime/rng';
 import { simulateMatrix } from '../../src/irt/noise';
 import { calibrateRasch, responseData } from '../../src/irt/calibrate';
 import { writeJsonAtomic } from '../../src/runtime/atomic';
+import { pearson } from '../../src/metrics/correlation';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : fallback;
-}
-
-function pearson(a: number[], b: number[]): number {
-  const n = a.length;
-  const ma = a.reduce((s, x) => s + x, 0) / n;
-  const mb = b.reduce((s, x) => s + x, 0) / n;
-  let sab = 0, saa = 0, sbb = 0;
-  for (let i = 0; i < n; i++) {
-    sab += (a[i] - ma) * (b[i] - mb);
-    saa += (a[i] - ma) ** 2;
-    sbb += (b[i] - mb) ** 2;
-  }
-  return sab / Math.sqrt(saa * sbb);
 }
 
 function readCsv(file: string): string[][] {

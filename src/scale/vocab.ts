@@ -18,7 +18,8 @@ import { CharLm, type CharLmData, type TypeWeighting, typeWeight } from '../char
 import { CEFR_LEVELS, cefrIndex } from '../corpus/cefr';
 import { LEVEL_SCALE } from './cefr-scale';
 import { WORD_RE, loadFrequencyList, loadVocabProfile, type ProfileWord } from './data';
-import { fitRidge, fitSoftmax, pearson, softmaxProbs, sparseRow, type SparseRow } from './linear';
+import { fitRidge, fitSoftmax, softmaxProbs, sparseRow, type SparseRow } from './linear';
+import { pearson } from '../metrics/correlation';
 import { Rng } from '../runtime/rng';
 import { progress } from '../runtime/progress';
 
