@@ -7,7 +7,6 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Rng } from '../runtime/rng';
 import { UserError, locate } from '../runtime/errors';
 import { aweFeatureNames, aweFeatures, fitIdf, type IdfTable } from './features';
 import { gbdtPredict, gbdtProba, trainGbdt, type GbdtModel, type GbdtOptions } from './gbdt';
@@ -88,39 +87,4 @@ export function loadAwe(dir: string): AweModel {
     throw new UserError(locate(file, null, 'the model was trained on a different feature set than this version computes', 'retrain it with `cefrlab awe train`'));
   }
   return m;
-}
-
-/**
- * Stratified k-fold assignment: within each label, items are shuffled (seeded) and dealt to folds in turn.
- * Returns the fold of every item.
- */
-export function stratifiedFolds(labels: readonly string[], k: number, seed = 0): number[] {
-  const fold = new Array<number>(labels.length).fill(-1);
-  const by = new Map<string, number[]>();
-  labels.forEach((l, i) => {
-    if (!by.has(l)) by.set(l, []);
-    by.get(l)!.push(i);
-  });
-  const rng = Rng.derive(seed, 'folds');
-  let offset = 0;
-  for (const key of [...by.keys()].sort()) {
-    const idx = rng.shuffle([...by.get(key)!]);
-    idx.forEach((i, j) => (fold[i] = (j + offset) % k));
-    offset += idx.length;
-  }
-  return fold;
-}
-
-/** Out-of-fold predictions: for each fold, fit on the other folds and predict it. */
-export function crossValidate<T>(n: number, folds: readonly number[], k: number, fitPredict: (train: number[], test: number[]) => T[]): T[] {
-  const out = new Array<T>(n);
-  for (let f = 0; f < k; f++) {
-    const train: number[] = [];
-    const test: number[] = [];
-    for (let i = 0; i < n; i++) (folds[i] === f ? test : train).push(i);
-    if (test.length === 0) continue;
-    const pred = fitPredict(train, test);
-    test.forEach((i, j) => (out[i] = pred[j]));
-  }
-  return out;
 }

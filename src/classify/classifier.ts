@@ -17,6 +17,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Rng } from '../runtime/rng';
 import { UserError } from '../runtime/errors';
+import { stratifiedFolds, stratifiedHoldout, foldSplits } from '../model-selection/folds';
+import { learningCurve as runCurve } from '../model-selection/learning-curve';
+import { mean, sampleSd } from '../metrics/descriptive';
 import { buildDirAtomic, writeFileAtomic, writeJsonAtomic } from '../runtime/atomic';
 import { sha256 } from '../runtime/hash';
 import { versions } from '../runtime/versions';
@@ -160,60 +163,6 @@ export function standardize(s: Standardizer, X: readonly Float64Array[]): Float6
     for (let j = 0; j < x.length; j++) out[j] = (x[j] - s.mean[j]) / s.std[j];
     return out;
   });
-}
-
-// ---------------------------------------------------------------- splits
-
-/** Stratified hold-out: about `share` of each class (rounded; a class of one stays in training). */
-export function stratifiedHoldout(y: readonly number[], share: number, rng: Rng): { train: number[]; dev: number[] } {
-  const byClass = new Map<number, number[]>();
-  y.forEach((c, i) => byClass.set(c, [...(byClass.get(c) ?? []), i]));
-  const train: number[] = [];
-  const dev: number[] = [];
-  for (const c of [...byClass.keys()].sort((a, b) => a - b)) {
-    const idx = rng.shuffle(byClass.get(c)!.slice());
-    const nDev = idx.length >= 2 ? Math.round(idx.length * share) : 0;
-    dev.push(...idx.slice(0, nDev));
-    train.push(...idx.slice(nDev));
-  }
-  return { train: train.sort((a, b) => a - b), dev: dev.sort((a, b) => a - b) };
-}
-
-/** Stratified k-fold assignment: each class shuffled and dealt round-robin over the folds. */
-export function stratifiedFolds(y: readonly number[], folds: number, rng: Rng): number[] {
-  const fold = new Array<number>(y.length).fill(0);
-  const byClass = new Map<number, number[]>();
-  y.forEach((c, i) => byClass.set(c, [...(byClass.get(c) ?? []), i]));
-  let offset = 0;
-  for (const c of [...byClass.keys()].sort((a, b) => a - b)) {
-    const idx = rng.shuffle(byClass.get(c)!.slice());
-    idx.forEach((i, r) => (fold[i] = (r + offset) % folds));
-    offset += idx.length;
-  }
-  return fold;
-}
-
-/**
- * A stratified sample of `size` rows that keeps the class proportions (largest-remainder apportionment,
- * Hamilton's method; ties to the larger class, then the lower index), as the paper's uniform subsets of
- * EFCAMDAT do.
- */
-export function stratifiedSample(y: readonly number[], size: number, rng: Rng): number[] {
-  const byClass = new Map<number, number[]>();
-  y.forEach((c, i) => byClass.set(c, [...(byClass.get(c) ?? []), i]));
-  const classes = [...byClass.keys()].sort((a, b) => a - b);
-  const quotas = classes.map((c) => (byClass.get(c)!.length * size) / y.length);
-  const take = quotas.map(Math.floor);
-  let left = size - take.reduce((a, b) => a + b, 0);
-  const order = classes.map((_, i) => i).sort((a, b) => quotas[b] - take[b] - (quotas[a] - take[a]) || byClass.get(classes[b])!.length - byClass.get(classes[a])!.length || a - b);
-  for (const i of order) {
-    if (left <= 0) break;
-    take[i]++;
-    left--;
-  }
-  const out: number[] = [];
-  classes.forEach((c, i) => out.push(...rng.shuffle(byClass.get(c)!.slice()).slice(0, take[i])));
-  return out.sort((a, b) => a - b);
 }
 
 // ---------------------------------------------------------------- models
@@ -448,9 +397,6 @@ export interface CvResult extends EvaluationResult {
   predictions: CefrLevel[];
 }
 
-const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-/** Sample standard deviation (n - 1); 0 for one value. */
-const sd = (xs: readonly number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
 
 /** Encode rows once (for cross-validation and curves). */
 export async function vectorsFor(rows: readonly LabelledText[], options: ClassifierOptions, file?: string): Promise<{ X: Float64Array[]; encoder: Encoder; o: ResolvedOptions }> {
@@ -488,9 +434,7 @@ export async function crossValidate(rows: readonly LabelledText[], folds: number
   const pred = new Array<number>(rows.length).fill(0);
   const foldAccuracy: number[] = [];
   const bar = options.showProgress === false ? null : progress(`cross-validation (${o.head})`, folds);
-  for (let f = 0; f < folds; f++) {
-    const train = rows.map((_, i) => i).filter((i) => fold[i] !== f);
-    const test = rows.map((_, i) => i).filter((i) => fold[i] === f);
+  for (const [f, { train, test }] of foldSplits(fold, folds).entries()) {
     const fit = fitOnVectors(train.map((i) => X![i]), train.map((i) => y[i]), labels, { ...o, seed: o.seed + f });
     const P = predictProba(fit.head, standardize(fit.standardizer, test.map((i) => X![i])));
     let hit = 0;
@@ -509,7 +453,7 @@ export async function crossValidate(rows: readonly LabelledText[], folds: number
     folds,
     foldAccuracy,
     accuracyMean: mean(foldAccuracy),
-    accuracySd: sd(foldAccuracy),
+    accuracySd: sampleSd(foldAccuracy),
     options: o,
     predictions: pred.map((p) => labels[p]),
   };
@@ -555,26 +499,19 @@ export async function learningCurve(trainRows: readonly LabelledText[], testRows
   }
   const index = labelIndex(labels);
   const y = trainRows.map((r) => index.get(r.level!)!);
-  const points: CurvePoint[] = [];
   const bar = options.showProgress === false ? null : progress(`learning curve (${o.head})`, sizes.length * seeds);
   let done = 0;
-  for (const size of sizes) {
-    const values: Record<string, number[]> = Object.fromEntries(HEADLINE_METRICS.map((m) => [m, []]));
-    let unseen = 0;
-    for (let s = 0; s < seeds; s++) {
-      const seed = o.seed + s;
-      const sample = stratifiedSample(y, size, Rng.derive(seed, 'curve', size));
-      const fit = fitOnVectors(sample.map((i) => Xtrain[i]), sample.map((i) => y[i]), labels, { ...o, seed });
-      const P = predictProba(fit.head, standardize(fit.standardizer, Xtest));
-      const preds: Prediction[] = testRows.map((r, i) => ({ id: r.id, level: labels[argmax(P[i])], probabilities: Array.from(P[i]) }));
-      const ev = evaluatePredictions(testRows, preds, labels, { resamples: 1 });
-      unseen = ev.unseen.count;
-      for (const m of HEADLINE_METRICS) values[m].push(ev[m].value);
-      bar?.update(++done, { size, acc: ev.accuracy.value });
-    }
-    const metrics = Object.fromEntries(HEADLINE_METRICS.map((m) => [m, { mean: mean(values[m]), sd: sd(values[m]), values: values[m] }])) as CurvePoint['metrics'];
-    points.push({ size, seeds, metrics, unseenTestRows: unseen });
-  }
+  const unseen = new Map<number, number>();
+  const curve = runCurve(y, sizes, seeds, o.seed, HEADLINE_METRICS, (sample, seed, size) => {
+    const fit = fitOnVectors(sample.map((i) => Xtrain[i]), sample.map((i) => y[i]), labels, { ...o, seed });
+    const P = predictProba(fit.head, standardize(fit.standardizer, Xtest));
+    const preds: Prediction[] = testRows.map((r, i) => ({ id: r.id, level: labels[argmax(P[i])], probabilities: Array.from(P[i]) }));
+    const ev = evaluatePredictions(testRows, preds, labels, { resamples: 1 });
+    unseen.set(size, ev.unseen.count);
+    bar?.update(++done, { size, acc: ev.accuracy.value });
+    return Object.fromEntries(HEADLINE_METRICS.map((m) => [m, ev[m].value])) as Record<(typeof HEADLINE_METRICS)[number], number>;
+  });
+  const points: CurvePoint[] = curve.map((p) => ({ ...p, unseenTestRows: unseen.get(p.size) ?? 0 }));
   bar?.stop();
   return { options: o, trainRows: trainRows.length, testRows: testRows.length, points };
 }

@@ -13,7 +13,8 @@ import { heatmapChart } from '../plot/charts';
 import type { Figure } from '../plot/figure';
 import type { ClassificationReport } from '../metrics/report';
 import { readLabelledCsv, type LabelledText } from './data';
-import { stratifiedSample, stratifiedHoldout, type CurveResult } from './classifier';
+import type { CurveResult } from './classifier';
+import { stratifiedSample, stratifiedHoldout } from '../model-selection/folds';
 
 export interface ClassifyNotebookPlan {
   fast: boolean;

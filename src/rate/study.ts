@@ -18,7 +18,9 @@ import { dataDir } from '../runtime/paths';
 import { Rng } from '../runtime/rng';
 import { readTable, writeTable } from './table';
 import { agreement, type AgreementReport } from './agreement';
-import { predictAwe, trainAwe, stratifiedFolds, crossValidate } from '../awe/model';
+import { predictAwe, trainAwe } from '../awe/model';
+import { stratifiedFolds } from '../model-selection/folds';
+import { outOfFoldPredictions } from '../model-selection/cross-validate';
 import { predictLength, trainLengthModel, lengthCutPoints } from '../awe/length';
 import type { GbdtOptions } from '../awe/gbdt';
 import { parseCefr } from '../corpus/cefr';
@@ -92,11 +94,11 @@ export function baselineStudy(set: StudySet, plan: StudyPlan, seed = 0): Baselin
   const texts = set.rows.map((r) => r[set.textColumn]);
   const aweRows = set.rows.map((r) => ({ text: r[set.textColumn], prompt: r[set.promptColumn] ?? '' }));
   const folds = stratifiedFolds(labels, plan.folds, seed);
-  const len = crossValidate(set.rows.length, folds, plan.folds, (tr, te) => {
+  const len = outOfFoldPredictions(folds, plan.folds, (tr, te) => {
     const m = trainLengthModel(tr.map((i) => texts[i]), tr.map((i) => labels[i]));
     return te.map((i) => predictLength(m, texts[i]));
   });
-  const awe = crossValidate(set.rows.length, folds, plan.folds, (tr, te) => {
+  const awe = outOfFoldPredictions(folds, plan.folds, (tr, te) => {
     const m = trainAwe(tr.map((i) => aweRows[i]), tr.map((i) => labels[i]), { ...plan.gbdt, seed });
     return predictAwe(m, te.map((i) => aweRows[i]));
   });
