@@ -59,6 +59,14 @@ export function stratifiedFolds<L extends Label>(labels: readonly L[], k: number
   return fold;
 }
 
+/** Plain (unstratified) k-fold assignment: the items in a seeded shuffle, dealt to the folds in turn. */
+export function shuffledFolds(n: number, k: number, rng: Rng): number[] {
+  if (!Number.isInteger(k) || k < 1) throw new RangeError(`shuffledFolds: k must be a positive integer, got ${k}`);
+  const fold = new Array<number>(n).fill(0);
+  rng.shuffle(Array.from({ length: n }, (_, i) => i)).forEach((i, r) => (fold[i] = r % k));
+  return fold;
+}
+
 /** The train and test indices (ascending) of each of the k folds; a fold may have no test item. */
 export function foldSplits(fold: readonly number[], k: number): Array<{ train: number[]; test: number[] }> {
   const splits = Array.from({ length: k }, () => ({ train: [] as number[], test: [] as number[] }));
