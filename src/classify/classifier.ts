@@ -191,7 +191,7 @@ function labelIndex(labels: readonly CefrLevel[]): Map<CefrLevel, number> {
 }
 
 /** Fit standardiser and head on vectors with class indices into `labels`. */
-export function fitOnVectors(X: readonly Float64Array[], y: readonly number[], labels: readonly CefrLevel[], o: ResolvedOptions, onEpoch?: (e: EpochLog) => void): { head: TrainedHead; standardizer: Standardizer; trainRows: number; devRows: number } {
+export function fitOnVectors(X: readonly Float64Array[], y: readonly number[], labels: readonly string[], o: Pick<ResolvedOptions, 'head' | 'seed' | 'dev' | 'epochs' | 'lr' | 'batchSize' | 'patience'>, onEpoch?: (e: EpochLog) => void): { head: TrainedHead; standardizer: Standardizer; trainRows: number; devRows: number } {
   const split = o.dev > 0 ? stratifiedHoldout(y, o.dev, Rng.derive(o.seed, 'dev')) : { train: y.map((_, i) => i), dev: [] };
   const trainX = split.train.map((i) => X[i]);
   const standardizer = fitStandardizer(trainX);

@@ -3,6 +3,7 @@
  * other folds only, so no item is scored by a model that saw it. Works with any model through one callback.
  */
 import { foldSplits } from './folds';
+import type { Estimator } from '../estimator/estimator';
 
 /**
  * For each fold with at least one item, `fitPredict(train, test)` fits on the `train` indices and returns one
@@ -17,4 +18,17 @@ export function outOfFoldPredictions<T>(fold: readonly number[], k: number, fitP
     test.forEach((i, j) => (out[i] = pred[j]));
   });
   return out;
+}
+
+/**
+ * Out-of-fold predictions of any estimator (src/estimator/estimator.ts): for each fold a fresh estimator from
+ * `make(fold)` is fitted on the other folds' rows and predicts the fold's rows.
+ */
+export function crossValPredict<X, Y>(make: (fold: number) => Pick<Estimator<X, Y, object>, 'fit' | 'predict'>, X: readonly X[], y: readonly Y[], fold: readonly number[], k: number): Y[] {
+  if (X.length !== y.length || X.length !== fold.length) throw new RangeError(`crossValPredict: ${X.length} rows, ${y.length} targets, ${fold.length} folds`);
+  return outOfFoldPredictions(fold, k, (train, test, f) => {
+    const est = make(f);
+    est.fit(train.map((i) => X[i]), train.map((i) => y[i]));
+    return est.predict(test.map((i) => X[i]));
+  });
 }
