@@ -7,18 +7,10 @@
 import { loadEstimator, resolveParams, saveEstimator, type Classifier } from '../estimator/estimator';
 import { accuracy } from '../metrics/classification';
 import { HEAD_DEFAULTS, HEAD_KINDS, predictProba, argmax, type HeadKind, type TrainedHead, type EpochLog } from './heads';
-import { fitOnVectors, standardize, type Standardizer } from './classifier';
+import { fitOnVectors, standardize, type Standardizer, type ResolvedOptions } from './classifier';
 
-export interface HeadClassifierParams {
-  head: HeadKind;
-  seed: number;
-  /** Share of the training rows held out (stratified) for early stopping; 0: none, all epochs run. */
-  dev: number;
-  epochs: number;
-  lr: number;
-  batchSize: number;
-  patience: number;
-}
+/** The params: what `fitOnVectors` reads of the classifier options (head kind, seed, dev share, training schedule). */
+export type HeadClassifierParams = Pick<ResolvedOptions, 'head' | 'seed' | 'dev' | 'epochs' | 'lr' | 'batchSize' | 'patience'>;
 
 /** The defaults of each head kind: the dev share of the paper (0.2) and the head's own table (HEAD_DEFAULTS). */
 export function headClassifierDefaults(head: HeadKind): HeadClassifierParams {
