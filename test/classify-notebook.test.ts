@@ -47,7 +47,8 @@ test('readings state the computed numbers', () => {
 });
 
 test('stratified notebook samples and hold-outs keep level shares', () => {
-  const rows: LabelledText[] = Array.from({ length: 100 }, (_, i) => ({ id: String(i), text: 't', level: i < 60 ? 'B1' : 'A2', line: i + 2 }));
+  // distinct texts: copies of one text are kept on one side of a hold-out (src/corpus/duplicates.ts)
+  const rows: LabelledText[] = Array.from({ length: 100 }, (_, i) => ({ id: String(i), text: `t${i}`, level: i < 60 ? 'B1' : 'A2', line: i + 2 }));
   const s = sampleRows(rows, 10);
   assert.equal(s.filter((r) => r.level === 'B1').length, 6);
   const h = holdoutRows(rows, 0.2);

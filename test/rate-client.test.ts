@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { startFakeServer, essayOf, type Action } from './rate-fake-server';
-import { ChatEndpoint, RequestFailed, retryAfterMs } from '../src/rate/client';
+import { startFakeServer, essayOf, chatRequests, type Action } from './rate-fake-server';
+import { ChatEndpoint, RequestFailed, retryAfterMs, resolveEndpoint, PUBLIC_OPENAI_URL } from '../src/rate/client';
 import { rateEssays, buildRequest } from '../src/rate/rater';
 import { loadRubric } from '../src/rate/rubric';
 import { UserError } from '../src/runtime/errors';
@@ -100,7 +100,7 @@ test('rateEssays: exact requests, parsing, unparsed kept raw, concurrency limit,
     'essay four': '[A2] or maybe [B1]',
     'essay five': 'Rating: [No-Response]',
   };
-  const s = await startFakeServer((r): Action => ({ content: replies[essayOf(r.body)] ?? '[A1]', delayMs: 30 }));
+  const s = await startFakeServer((r): Action => ({ content: replies[essayOf(r.body)] ?? '[A1]', delayMs: 30 }), { models: ['test-model'] });
   const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rate-cache-'));
   try {
     const essays = Object.keys(replies).map((response) => ({ prompt: 'Describe your day.', response }));
@@ -112,24 +112,26 @@ test('rateEssays: exact requests, parsing, unparsed kept raw, concurrency limit,
     assert.equal(first.ratings[2].raw, 'I would say B2.');
     assert.equal(first.summary.unparsed, 2);
     assert.equal(first.summary.requestsSent, 5);
+    assert.equal(first.summary.checkRequests, 1);
+    assert.deepEqual([s.requests[0].method, s.requests[0].url], ['GET', '/v1/models'], 'the connection check comes first');
     assert.ok(s.maxInFlight <= 2 && s.maxInFlight >= 1);
     assert.equal(first.summary.completionTokens, 15);
     assert.equal(first.summary.promptTokens, first.ratings.reduce((a, r) => a + r.promptTokens, 0));
     // the exact request: model, the built conversation, temperature 0, nothing else
-    const sent = s.requests.find((r) => essayOf(r.body) === 'essay one')!;
+    const sent = chatRequests(s).find((r) => essayOf(r.body) === 'essay one')!;
     assert.equal(sent.method, 'POST');
     assert.equal(sent.url, '/v1/chat/completions');
     assert.deepEqual(sent.body, { model: 'test-model', messages: buildRequest(opts, essays[0]).messages, temperature: 0 });
     assert.equal(sent.body.messages.length, 4);
     // a repeated run sends nothing and gives the same ratings
     const second = await rateEssays(essays, opts);
-    assert.equal(s.requests.length, 5);
+    assert.equal(s.requests.length, 6, 'nothing sent, not even the connection check');
     assert.equal(second.summary.requestsSent, 0);
     assert.equal(second.summary.fromCache, 5);
     assert.deepEqual(second.ratings.map((r) => [r.rating, r.raw, r.promptTokens]), first.ratings.map((r) => [r.rating, r.raw, r.promptTokens]));
     // a changed parameter is a different request
     await rateEssays(essays.slice(0, 1), { ...opts, temperature: 0.5 });
-    assert.equal(s.requests.length, 6);
+    assert.equal(chatRequests(s).length, 6);
     const cacheText = fs.readFileSync(path.join(cacheDir, 'responses.jsonl'), 'utf8');
     assert.equal(cacheText.trim().split('\n').length, 6);
     assert.ok(!cacheText.includes(KEY));
@@ -139,8 +141,8 @@ test('rateEssays: exact requests, parsing, unparsed kept raw, concurrency limit,
 });
 
 test('the cache keeps the replies of two endpoints apart, even for the same model name', async () => {
-  const a = await startFakeServer((): Action => ({ content: '[A2]' }));
-  const b = await startFakeServer((): Action => ({ content: '[C1]' }));
+  const a = await startFakeServer((): Action => ({ content: '[A2]' }), { models: ['same-name'] });
+  const b = await startFakeServer((): Action => ({ content: '[C1]' }), { models: ['same-name'] });
   const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rate-cache-'));
   try {
     const essays = [{ prompt: 'p', response: 'the same essay' }];
@@ -153,7 +155,7 @@ test('the cache keeps the replies of two endpoints apart, even for the same mode
     const again = await rateEssays(essays, { ...opts, baseURL: a.url });
     assert.equal(again.ratings[0].rating, 'A2');
     assert.equal(again.summary.fromCache, 1);
-    assert.equal(a.requests.length + b.requests.length, 2);
+    assert.equal(chatRequests(a).length + chatRequests(b).length, 2);
   } finally {
     await a.close();
     await b.close();
@@ -162,7 +164,7 @@ test('the cache keeps the replies of two endpoints apart, even for the same mode
 
 test('a failed essay is reported, not cached, and retried by the next run; a torn cache line is skipped', async () => {
   let fail = true;
-  const s = await startFakeServer(() => (fail ? { status: 400, error: 'context too long' } : { content: '[B2]' }));
+  const s = await startFakeServer(() => (fail ? { status: 400, error: 'context too long' } : { content: '[B2]' }), { models: ['m'] });
   const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rate-cache-'));
   try {
     const opts = { rubric, model: 'm', baseURL: s.url, apiKey: KEY, cacheDir, progressLabel: false as const };
@@ -176,7 +178,62 @@ test('a failed essay is reported, not cached, and retried by the next run; a tor
     assert.equal(b.ratings[0].rating, 'B2');
     const c = await rateEssays([{ prompt: 'p', response: 'r' }], opts);
     assert.equal(c.summary.fromCache, 1);
-    assert.equal(s.requests.length, 2);
+    assert.equal(chatRequests(s).length, 2);
+  } finally {
+    await s.close();
+  }
+});
+
+/** A port on 127.0.0.1 that nothing listens on (bound, then released). */
+async function closedPort(): Promise<number> {
+  const net = await import('node:net');
+  const srv = net.createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
+}
+
+test('resolveEndpoint: no address and no key stops; the public host only with a key; never the public host without one', () => {
+  assert.throws(() => resolveEndpoint(undefined, undefined), (e: unknown) => e instanceof UserError && /no endpoint configured/.test(e.message) && /--base-url/.test(e.message) && /OPENAI_API_KEY/.test(e.message));
+  assert.throws(() => resolveEndpoint('', ''), /no endpoint configured/);
+  assert.deepEqual(resolveEndpoint(undefined, KEY), { baseURL: PUBLIC_OPENAI_URL, apiKey: KEY });
+  assert.throws(() => resolveEndpoint('https://api.openai.com/v1', undefined), /needs a key and OPENAI_API_KEY is not set/);
+  assert.deepEqual(resolveEndpoint('http://127.0.0.1:8000/v1', undefined), { baseURL: 'http://127.0.0.1:8000/v1', apiKey: undefined });
+  assert.throws(() => resolveEndpoint('localhost:8000', undefined), /must start with http/);
+  assert.throws(() => resolveEndpoint('not a url', undefined), /is not a URL/);
+  assert.throws(() => new ChatEndpoint({}), /no endpoint configured/);
+});
+
+test('connection check: an unreachable port stops rateEssays at once, with no retries and nothing sent', async () => {
+  const port = await closedPort();
+  const waits: number[] = [];
+  const t0 = Date.now();
+  await assert.rejects(
+    rateEssays([{ prompt: 'p', response: 'r1' }, { prompt: 'p', response: 'r2' }], { rubric, model: 'm', baseURL: `http://127.0.0.1:${port}/v1`, progressLabel: false, sleep: async (ms) => void waits.push(ms) }),
+    (e: unknown) => e instanceof UserError && /unreachable/.test(e.message) && /ECONNREFUSED/.test(e.message) && /nothing was sent/.test(e.message) && /--base-url/.test(e.message),
+  );
+  assert.deepEqual(waits, [], 'no retry waits');
+  assert.ok(Date.now() - t0 < 5000);
+});
+
+test('connection check: 401 and an unknown model stop before any essay; success lists the model and the essays follow', async () => {
+  const refused = await startFakeServer(() => ({ status: 401, error: 'invalid api key' }));
+  try {
+    await assert.rejects(rateEssays([{ prompt: 'p', response: 'r' }], { rubric, model: 'm', baseURL: refused.url, apiKey: KEY, progressLabel: false }), (e: unknown) => e instanceof UserError && /key was refused \(HTTP 401/.test(e.message) && /OPENAI_API_KEY/.test(e.message) && !e.message.includes(KEY));
+    assert.deepEqual(refused.requests.map((r) => [r.method, r.url]), [['GET', '/v1/models']]);
+    await assert.rejects(rateEssays([{ prompt: 'p', response: 'r' }], { rubric, model: 'm', baseURL: refused.url, progressLabel: false }), /no key was sent: export OPENAI_API_KEY/);
+  } finally {
+    await refused.close();
+  }
+  const s = await startFakeServer((): Action => ({ content: '[B1]' }), { models: ['served-a', 'served-b'] });
+  try {
+    await assert.rejects(rateEssays([{ prompt: 'p', response: 'r' }], { rubric, model: 'gpt-x', baseURL: s.url, progressLabel: false }), (e: unknown) => e instanceof UserError && /model "gpt-x" not found/.test(e.message) && /served-a, served-b/.test(e.message));
+    assert.equal(chatRequests(s).length, 0);
+    const ok = await rateEssays([{ prompt: 'p', response: 'r' }], { rubric, model: 'served-b', baseURL: s.url, progressLabel: false });
+    assert.deepEqual(ok.check, { models: ['served-a', 'served-b'], modelListed: true });
+    assert.equal(ok.ratings[0].rating, 'B1');
+    assert.deepEqual(s.requests.map((r) => [r.method, r.url]), [['GET', '/v1/models'], ['GET', '/v1/models'], ['POST', '/v1/chat/completions']]);
   } finally {
     await s.close();
   }

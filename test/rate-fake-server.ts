@@ -2,7 +2,8 @@
  * A local fake OpenAI-compatible chat endpoint for the rating tests (127.0.0.1, random port). It records
  * every request (headers and JSON body) and answers through a script: a function of the request and its
  * sequence number that returns the reply content, or an HTTP error, optionally after a delay. Its replies are
- * test fixtures, never a model's output.
+ * test fixtures, never a model's output. With `models`, GET /models (the client's connection check) lists
+ * those names (and is recorded like any request); without, the script answers it too.
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -33,7 +34,10 @@ export function essayOf(body: any): string {
   return m ? m[1] : last;
 }
 
-export async function startFakeServer(script: (req: RecordedRequest) => Action): Promise<FakeServer> {
+/** The chat requests only (the connection check's GET /models left out). */
+export const chatRequests = (s: FakeServer) => s.requests.filter((r) => r.url.endsWith('/chat/completions'));
+
+export async function startFakeServer(script: (req: RecordedRequest) => Action, opts: { models?: string[] } = {}): Promise<FakeServer> {
   const requests: RecordedRequest[] = [];
   let inFlight = 0;
   const state = { maxInFlight: 0 };
@@ -51,6 +55,12 @@ export async function startFakeServer(script: (req: RecordedRequest) => Action):
       }
       const rec: RecordedRequest = { n: requests.length, method: req.method ?? '', url: req.url ?? '', headers: req.headers, body };
       requests.push(rec);
+      if (opts.models && rec.method === 'GET' && /\/models$/.test(rec.url)) {
+        inFlight--;
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ object: 'list', data: opts.models.map((id) => ({ id, object: 'model', created: 0, owned_by: 'fake' })) }));
+        return;
+      }
       const action = script(rec);
       const send = () => {
         inFlight--;

@@ -7,7 +7,7 @@ import { versions } from '../runtime/versions';
 import { UserError } from '../runtime/errors';
 import { loadAwe, predictAwe, saveAwe, trainAwe } from './model';
 import type { GbdtOptions } from './gbdt';
-import { lengthCutPoints, predictLength, trainLengthModel } from './length';
+import { lengthCutPoints, predictLength, trainLengthModel, LENGTH_DEFAULTS } from './length';
 
 function promptColumnOf(columns: readonly string[], named?: string): string | null {
   if (named) return named;
@@ -81,7 +81,7 @@ export async function lengthBaselineCsv(trainCsv: string, predictCsv: string, ou
   const columns = [...t.columns.filter((c) => c !== 'rating'), 'rating'];
   writeTable(output, columns, t.rows.map((r) => ({ ...r, rating: predictLength(model, r[o.textColumn]) })));
   writeJsonAtomic(`${output}.manifest.json`, {
-    command: 'baseline length', options: o, model, inputs: { train: { file: trainCsv, sha256: await sha256File(trainCsv) }, predict: { file: predictCsv, sha256: await sha256File(predictCsv) } }, versions: versions(),
+    command: 'baseline length', options: { ...o, read: LENGTH_DEFAULTS.read }, model, inputs: { train: { file: trainCsv, sha256: await sha256File(trainCsv) }, predict: { file: predictCsv, sha256: await sha256File(predictCsv) } }, versions: versions(),
   });
   return { trainedOn: tr.rows.length, classes: model.labels.classes, cuts: lengthCutPoints(model), rated: t.rows.length };
 }

@@ -1,14 +1,22 @@
 /**
- * The length-only baseline of Yancey et al. (2023, section 2.1): a classifier that sees nothing but the
- * response's character length. Here it is an ordinal (cumulative-logit, "proportional odds") model
+ * The length-only baseline of Yancey et al. (2023, section 2.1): a model that sees nothing but the response's
+ * character length. Here it is an ordinal (cumulative-logit, "proportional odds") model
  * (McCullagh 1980, "Regression models for ordinal data", JRSS B 42(2)) on one feature, z = standardised
  * log(1 + characters):
  *     P(y <= j | z) = sigmoid(theta_j - beta z),   theta_0 < theta_1 < ... < theta_{K-2},
  * fitted by maximum likelihood with Newton's method (analytic gradient, Hessian by central differences of the
- * gradient, backtracking line search; a 1e-6 ridge on beta keeps a separable sample finite). The prediction is
- * the most probable class, so the model amounts to K-1 cut points on the length.
+ * gradient, backtracking line search; a 1e-6 ridge on beta keeps a separable sample finite).
+ *
+ * How it is read matters on a fine scale. The most probable class (`read: 'mode'`) is K-1 cut points on the
+ * length; on a scale of many close steps whose middle step holds most essays (ELLIPSE's 1-5 in half points:
+ * 3 holds 37 %) the middle class is the most probable at almost every length, so the prediction hardly moves
+ * and QWK is near 0 even where length and score are correlated. The default reads the model at its expected
+ * score, sum_j P(y = j | z) v_j, rounded to the nearest step of the scale (`read: 'expected'`), as holistic
+ * scores usually are; v_j are the numbers of a numeric scale and the ranks 0..K-1 of CEFR levels.
+ * `trainLengthRegression` is the other usual form: least squares of the score on z, rounded to the scale.
  */
 import { canonicalLabel, classIndex, labelSet, type LabelSet } from './labels';
+import { mean as meanOf, sampleSd } from '../metrics/descriptive';
 
 export interface LengthModel {
   kind: 'ordinal-logit-length';
@@ -93,8 +101,8 @@ export function trainLengthModel(texts: readonly string[], labels: readonly stri
   if (set.classes.length < 2) throw new RangeError('length baseline: the labels need at least two classes');
   const x = keep.map((i) => feature(texts[i]));
   const y = keep.map((i) => classIndex(set, labels[i])!);
-  const mean = x.reduce((a, b) => a + b, 0) / x.length;
-  const sd = Math.sqrt(x.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, x.length - 1)) || 1;
+  const mean = meanOf(x);
+  const sd = sampleSd(x) || 1; // one value or a constant feature: no scaling
   const z = x.map((v) => (v - mean) / sd);
   const K = set.classes.length;
   // Start: cut points at the logits of the cumulative class shares, no slope.
@@ -147,8 +155,33 @@ export function lengthProba(model: LengthModel, text: string): number[] {
   return classProbs(model.theta, model.beta, (feature(text) - model.mean) / model.sd);
 }
 
-/** The most probable class label. */
-export function predictLength(model: LengthModel, text: string): string {
+/** How a length model's class probabilities become a rating (see the header). */
+export type LengthReading = 'expected' | 'mode';
+export const LENGTH_READINGS: readonly LengthReading[] = ['expected', 'mode'];
+export const LENGTH_DEFAULTS: { read: LengthReading } = { read: 'expected' };
+
+/** The value of each class on its scale: the numbers of a numeric scale, the ranks 0..K-1 of CEFR levels. */
+export function scaleValues(labels: LabelSet): number[] {
+  return labels.kind === 'numeric' ? labels.classes.map(Number) : labels.classes.map((_, j) => j);
+}
+
+/** Index of the step of an ascending scale nearest to x; halfway between two steps goes to the higher one. */
+export function roundToScale(x: number, steps: readonly number[]): number {
+  if (steps.length === 0) throw new RangeError('roundToScale: the scale has no steps');
+  let best = 0;
+  for (let j = 1; j < steps.length; j++) if (Math.abs(x - steps[j]) <= Math.abs(x - steps[best])) best = j;
+  return best;
+}
+
+/** The expected score sum_j P(y = j) v_j on the scale's values (`scaleValues`). */
+export function expectedLengthScore(model: LengthModel, text: string): number {
+  const v = scaleValues(model.labels);
+  return lengthProba(model, text).reduce((a, p, j) => a + p * v[j], 0);
+}
+
+/** The rating of a text: the expected score rounded to the scale (default), or the most probable class. */
+export function predictLength(model: LengthModel, text: string, read: LengthReading = LENGTH_DEFAULTS.read): string {
+  if (read === 'expected') return model.labels.classes[roundToScale(expectedLengthScore(model, text), scaleValues(model.labels))];
   const p = lengthProba(model, text);
   let best = 0;
   for (let j = 1; j < p.length; j++) if (p[j] > p[best]) best = j;
@@ -156,15 +189,54 @@ export function predictLength(model: LengthModel, text: string): string {
 }
 
 /** The character lengths at which the prediction changes class (for the notebook). */
-export function lengthCutPoints(model: LengthModel): Array<{ from: string; to: string; chars: number }> {
+export function lengthCutPoints(model: LengthModel, read: LengthReading = LENGTH_DEFAULTS.read): Array<{ from: string; to: string; chars: number }> {
   const out: Array<{ from: string; to: string; chars: number }> = [];
-  let prev = predictLength(model, '');
+  let prev = predictLength(model, '', read);
   for (let c = 1; c <= 20000; c = Math.ceil(c * 1.02)) {
-    const cls = predictLength(model, 'x'.repeat(c));
+    const cls = predictLength(model, 'x'.repeat(c), read);
     if (cls !== prev) out.push({ from: prev, to: cls, chars: c });
     prev = cls;
   }
   return out;
+}
+
+export interface LengthRegression {
+  kind: 'linear-length';
+  labels: LabelSet;
+  /** Standardisation of log(1 + chars). */
+  mean: number;
+  sd: number;
+  /** score = intercept + slope z, on the scale's values (`scaleValues`). */
+  intercept: number;
+  slope: number;
+}
+
+/** Ordinary least squares of the scale value on z = standardised log(1 + characters) (closed form, one predictor). */
+export function trainLengthRegression(texts: readonly string[], labels: readonly string[]): LengthRegression {
+  const set = labelSet(labels);
+  if (set.classes.length < 2) throw new RangeError('length regression: the labels need at least two classes');
+  const v = scaleValues(set);
+  const keep = texts.map((_, i) => i).filter((i) => classIndex(set, labels[i]) != null);
+  const x = keep.map((i) => feature(texts[i]));
+  const y = keep.map((i) => v[classIndex(set, labels[i])!]);
+  const mean = meanOf(x);
+  const sd = sampleSd(x) || 1; // one value or a constant feature: no scaling
+  const z = x.map((t) => (t - mean) / sd);
+  // z has mean 0, so the intercept is the mean score and the slope cov(z, y) / var(z)
+  const my = meanOf(y);
+  const szz = z.reduce((a, t) => a + t * t, 0);
+  const slope = szz > 0 ? z.reduce((a, t, i) => a + t * (y[i] - my), 0) / szz : 0;
+  return { kind: 'linear-length', labels: set, mean, sd, intercept: my, slope };
+}
+
+/** The regression's score of a text, unrounded. */
+export function lengthRegressionScore(model: LengthRegression, text: string): number {
+  return model.intercept + model.slope * ((feature(text) - model.mean) / model.sd);
+}
+
+/** The regression's score rounded to the nearest step of the scale. */
+export function predictLengthRegression(model: LengthRegression, text: string): string {
+  return model.labels.classes[roundToScale(lengthRegressionScore(model, text), scaleValues(model.labels))];
 }
 
 export { canonicalLabel };

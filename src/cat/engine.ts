@@ -16,8 +16,12 @@
  *      same filter, followed by the format's other items by distance from the wanted bins (so that a thin
  *      bin's few items are not given to everyone).
  * 4. Stop after `maxItems` (25) items, or when the time limit is reached, or when the standard error falls to
- *    a target, or when no unseen item is left. The score is θ̂ on the 100-point scale (clamped to 0..100) with
- *    its CEFR level (Table 1).
+ *    a target, or (`cefrBand`) when the interval θ̂ ± z·SE lies inside one CEFR band, or when no unseen item is
+ *    left. The score is θ̂ on the 100-point scale (clamped to 0..100) with its CEFR level (Table 1).
+ *
+ * The standard error matches the response model (src/cat/standard-error.ts): responses r_i in [0, 1] with
+ * E[r_i] = p_i(θ) and Var[r_i] = φ p_i (1 − p_i); the MLE solves Σ (r_i − p_i) = 0 whatever φ is, and its
+ * SE is √(φ / I(θ̂)). φ = 1 is the 0/1 (Bernoulli) case, and an upper bound for any response in [0, 1].
  *
  * Every random choice of step t comes from Rng.derive(seed, 'step', t), so a session is a pure function of its
  * seed and its responses: replaying the responses rebuilds it exactly (the server relies on this).
@@ -29,6 +33,7 @@ import { BIN_COUNT, binOf, scaleToLevel } from '../scale/cefr-scale';
 import { estimateAbility, estimateMle, DEFAULT_BOUNDS, type AbilityMethod } from '../irt/estimate';
 import { logitSeToScale, logitToScale, scaleToLogit } from '../irt/scale';
 import type { Bank } from './bank';
+import { intervalInsideOneLevel, quasiLikelihoodSe } from './standard-error';
 
 export type SelectRule = 'bin' | 'maxinfo' | 'randomesque' | 'sympson-hetter';
 export const SELECT_RULES: readonly SelectRule[] = ['bin', 'maxinfo', 'randomesque', 'sympson-hetter'];
@@ -51,12 +56,27 @@ export interface CatConfig {
   bounds: [number, number];
   /** Estimator of the final score (default `mle`, the paper's). */
   scoreMethod: AbilityMethod;
+  /**
+   * φ of the response model Var[r] = φ p (1 − p) that the SE assumes (0..1; default 1: 0/1 responses, an upper
+   * bound for any response in [0, 1], so the SE errs on the long side). The simulation sets it from its noise
+   * model: 1/(κ + 1) for Beta(κp, κ(1 − p)) responses.
+   */
+  dispersion: number;
+  /** Also stop once θ̂ ± bandZ·SE lies inside one CEFR band, after the calibration phase (`--stop cefr-band`). */
+  cefrBand: boolean;
+  /** z of that interval (default 1.96: a two-sided 95 % normal interval). */
+  bandZ: number;
 }
 
+/** The defaults of the adaptive test: the one table that the library, the CLI's options and its help read. */
 export const DEFAULT_CAT_CONFIG: CatConfig = {
   maxItems: 25, timeLimitMs: 40 * 60 * 1000, seTarget: null, select: 'bin', randomesqueK: 5, exposure: null,
-  calibrationItems: 4, bounds: DEFAULT_BOUNDS, scoreMethod: 'mle',
+  calibrationItems: 4, bounds: DEFAULT_BOUNDS, scoreMethod: 'mle', dispersion: 1, cefrBand: false, bandZ: 1.96,
 };
+
+/** The stopping rules beside the length (always on), time and SE rules: `--stop`. */
+export const STOP_RULES = ['cefr-band'] as const;
+export type StopRule = (typeof STOP_RULES)[number];
 
 export function catConfig(partial: Partial<CatConfig> = {}): CatConfig {
   const c = { ...DEFAULT_CAT_CONFIG, ...partial };
@@ -65,10 +85,12 @@ export function catConfig(partial: Partial<CatConfig> = {}): CatConfig {
   if (!Number.isInteger(c.randomesqueK) || c.randomesqueK < 1) throw new RangeError(`randomesque k must be ≥ 1, got ${c.randomesqueK}`);
   if (c.seTarget != null && !(c.seTarget > 0)) throw new RangeError(`the SE target must be positive (points), got ${c.seTarget}`);
   if (c.timeLimitMs != null && !(c.timeLimitMs > 0)) throw new RangeError(`the time limit must be positive, got ${c.timeLimitMs}`);
+  if (!(c.dispersion >= 0 && c.dispersion <= 1)) throw new RangeError(`the dispersion φ must be in 0..1 (Var r = φ p (1 − p) for responses in [0, 1]), got ${c.dispersion}`);
+  if (!(c.bandZ > 0 && Number.isFinite(c.bandZ))) throw new RangeError(`the z of the CEFR-band interval must be positive, got ${c.bandZ}`);
   return c;
 }
 
-export type StopReason = 'max-items' | 'time' | 'se-target' | 'bank-exhausted';
+export type StopReason = 'max-items' | 'time' | 'se-target' | 'cefr-band' | 'bank-exhausted';
 
 export interface CatStep {
   index: number;
@@ -77,7 +99,7 @@ export interface CatStep {
   /** The item's δ on the 100-point scale (known to the library, never sent to the page before the response). */
   difficulty: number;
   response: number;
-  /** Provisional θ̂ (MLE, logits) and its SE after this response. */
+  /** Provisional θ̂ (MLE, logits) and its SE (√(φ/I), logits) after this response. */
   theta: number;
   se: number;
   boundary: string | null;
@@ -154,15 +176,19 @@ export class CatSession {
     const responses = [...this.steps.map((s) => s.response), response];
     const deltas = [...this.steps.map((s) => this.bank.logits[this.bank.index.get(s.itemId)!]), this.bank.logits[this.bank.index.get(itemId)!]];
     const est = estimateMle(deltas, responses, this.config.bounds);
+    const se = quasiLikelihoodSe(est.theta, deltas, this.config.dispersion);
     const step: CatStep = {
       index: this.steps.length, itemId, format: pending.format, difficulty: pending.difficulty, response,
-      theta: est.theta, se: est.se, boundary: est.boundary,
+      theta: est.theta, se, boundary: est.boundary,
     };
     this.steps.push(step);
     const c = this.config;
+    const afterCalibration = this.steps.length >= c.calibrationItems;
     if (this.steps.length >= c.maxItems) this.stopped = 'max-items';
     else if (c.timeLimitMs != null && now - this.startedAt >= c.timeLimitMs) this.stopped = 'time';
-    else if (c.seTarget != null && this.steps.length >= c.calibrationItems && logitSeToScale(est.se) <= c.seTarget) this.stopped = 'se-target';
+    else if (c.seTarget != null && afterCalibration && logitSeToScale(se) <= c.seTarget) this.stopped = 'se-target';
+    // A bounded estimate (all right, all wrong) has no interval worth the name: the band rule waits for an interior θ̂.
+    else if (c.cefrBand && afterCalibration && est.boundary == null && intervalInsideOneLevel(logitToScale(est.theta), logitSeToScale(se), c.bandZ)) this.stopped = 'cefr-band';
     return step;
   }
 
@@ -180,9 +206,13 @@ export class CatSession {
     const deltas = this.steps.map((s) => this.bank.logits[this.bank.index.get(s.itemId)!]);
     const est = estimateAbility(deltas, this.steps.map((s) => s.response), { method, bounds: this.config.bounds });
     const score = Math.min(100, Math.max(0, logitToScale(est.theta)));
+    // MLE and WLE: the SE of the response model (√(φ/I)); MAP and EAP keep their posterior SD under φ = 1.
+    const likelihoodSe = method === 'mle' || method === 'wle';
+    const se = likelihoodSe ? quasiLikelihoodSe(est.theta, deltas, this.config.dispersion) : est.se;
+    const seNote = likelihoodSe ? `SE √(φ/I(θ̂)) with φ = ${this.config.dispersion} (Var r = φ p (1 − p))` : 'SE: posterior SD for 0/1 responses';
     return {
-      items: this.steps.length, theta: est.theta, se: est.se, score, sePoints: logitSeToScale(est.se), level: scaleToLevel(score),
-      method, note: est.note, stopReason: this.stopped ?? 'max-items', steps: this.steps.slice(),
+      items: this.steps.length, theta: est.theta, se, score, sePoints: logitSeToScale(se), level: scaleToLevel(score),
+      method, note: `${est.note}; ${seNote}`, stopReason: this.stopped ?? 'max-items', steps: this.steps.slice(),
     };
   }
 

@@ -75,6 +75,7 @@ export function paperComparisonHtml(r: SimulationReport): string {
     ['bank size', '> 25,000 items (5 formats)', String(r.bankSize)],
     ['correlation of θ̂ with θ', '-', r.correlation.toFixed(3)],
     ['RMSE / bias (points)', '-', `${r.rmse.toFixed(2)} / ${r.bias.toFixed(2)}`],
+    ['mean SE: response model / sandwich (points)', '-', `${r.meanSe.toFixed(2)} / ${r.meanSeSandwich.toFixed(2)} (φ = ${+r.dispersion.toFixed(4)})`],
   ]);
 }
 

@@ -12,7 +12,8 @@
  * answered. Difficulties, keys and provisional estimates never reach the page before the test is over. Every
  * request is checked: unknown session 404, answer to an item that is not the current one (a replay) or to a
  * finished test 409, malformed or wrongly shaped body 400, body over the limit 413, other content types 415.
- * The server binds 127.0.0.1 unless told otherwise.
+ * A fault of the server itself (500) is logged on the server's side; the page gets a generic message, never a
+ * path or a stack. The server binds 127.0.0.1 unless told otherwise.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -21,7 +22,8 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Bank } from './bank';
 import { publicItem } from './bank';
 import { CatSession, catConfig, type CatConfig } from './engine';
-import { Journal, type JournalEvent } from './journal';
+import { Journal, type JournalEvent, type TornLine } from './journal';
+import { UserError } from '../runtime/errors';
 import { gradeYesNo } from '../items/yesno';
 import { gradeCTest } from '../items/ctest';
 import type { Item } from '../items/types';
@@ -40,6 +42,10 @@ export interface ServeOptions {
   /** Clock (ms), for tests. */
   now?: () => number;
   logger?: boolean;
+  /** Directory of index.html, app.js and style.css (default: static/ beside this module, in src/ or dist/). */
+  staticDir?: string;
+  /** Where a server fault (500) is logged in full (default: a line on stderr). */
+  logError?: (line: string) => void;
 }
 
 export interface RunningServer {
@@ -47,6 +53,8 @@ export interface RunningServer {
   app: FastifyInstance;
   journalFile: string;
   sessions: Map<string, CatSession>;
+  /** The torn last line of the journal that was dropped at the start (a kill mid-write), or null. */
+  tornLine: TornLine | null;
   close(): Promise<void>;
 }
 
@@ -90,27 +98,42 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const journalFile = path.join(options.dataDir, 'sessions.jsonl');
   const sessions = new Map<string, CatSession>();
 
-  // Rebuild every session from the journal.
-  for (const ev of Journal.read(journalFile)) {
+  // Rebuild every session from the journal (a torn last line is dropped and reported).
+  const opened = Journal.open(journalFile);
+  const journal = opened.journal;
+  for (const ev of opened.events) {
     if (ev.type === 'start') sessions.set(ev.session, new CatSession(bank, ev.config, ev.seed, ev.startedAt));
     else {
       const s = sessions.get(ev.session);
-      if (!s) throw new Error(`${journalFile}: event for unknown session ${ev.session}`);
+      if (!s) {
+        journal.close();
+        throw new UserError(`${journalFile}: event for unknown session ${ev.session}. Fix: restore the journal from a backup, or move it away to start with no sessions`);
+      }
       if (ev.type === 'stop') s.stop(ev.reason);
       else {
         const item = s.next();
-        if (!item || item.id !== ev.item) throw new Error(`${journalFile}: session ${ev.session} answered ${ev.item} but the bank now gives ${item?.id ?? 'nothing'}: the journal belongs to another bank or configuration`);
+        if (!item || item.id !== ev.item) {
+          journal.close();
+          throw new UserError(`${journalFile}: session ${ev.session} answered ${ev.item} but the bank now gives ${item?.id ?? 'nothing'}: the journal belongs to another bank or configuration. Fix: serve the bank it was written with, or give another --data directory`);
+        }
         s.answer(ev.item, ev.response, ev.at);
       }
     }
   }
-  const journal = new Journal(journalFile);
-  const log = (e: JournalEvent) => journal.append(e);
+  // Events go to the journal in order; every reply waits for journal.sync() (group commit: src/cat/journal.ts).
+  const log = (e: JournalEvent) => journal.write(e);
+  const logError = options.logError ?? ((line: string) => process.stderr.write(line + '\n'));
 
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 16 * 1024 });
 
-  app.setErrorHandler((err: { statusCode?: number; code?: string; message: string; validation?: unknown }, _req, reply) => {
+  app.setErrorHandler((err: { statusCode?: number; code?: string; message: string; validation?: unknown; stack?: string }, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
+    if (status >= 500) {
+      // The message of a server fault can hold paths and internals: the log gets it, the page does not.
+      logError(`cat serve: error ${status} on ${req.method} ${req.url}: ${err.stack ?? err.message}`);
+      reply.code(status).type('application/json').send({ error: status, message: 'the server failed to answer this request; the details are in the server\'s log' });
+      return;
+    }
     let message = err.message;
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') message = `the request body is larger than ${options.bodyLimit ?? 16 * 1024} bytes`;
     else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') message = 'send the answers as application/json';
@@ -129,7 +152,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   });
 
   const staticFile = (name: string, type: string) => {
-    const file = path.join(STATIC_DIR, name);
+    const file = path.join(options.staticDir ?? STATIC_DIR, name);
     return async (_req: unknown, reply: FastifyReply) => reply.type(type).header('Cache-Control', 'no-cache').send(fs.readFileSync(file));
   };
   app.get('/', staticFile('index.html', 'text/html; charset=utf-8'));
@@ -158,12 +181,18 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const s = new CatSession(bank, config, seed, startedAt);
     log({ type: 'start', session: id, seed, startedAt, config });
     sessions.set(id, s);
-    return reply.code(201).send(state(id, s));
+    const body = state(id, s);
+    await journal.sync();
+    return reply.code(201).send(body);
   });
 
   app.get<{ Params: { id: string } }>('/api/sessions/:id', async (req, reply) => {
     const s = find(req.params.id, reply);
-    if (s) return reply.send(state(req.params.id, s));
+    if (!s) return;
+    const body = state(req.params.id, s);
+    // What the reply shows (answers of other requests still on their way to disk included) must be durable.
+    await journal.sync();
+    return reply.send(body);
   });
 
   app.post<{ Params: { id: string }; Body: { item: string; answers: Array<boolean | string> } }>(
@@ -186,12 +215,17 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       const id = req.params.id;
       const s = find(id, reply);
       if (!s) return;
-      if (s.done) return reply.code(409).send({ error: 409, message: 'this test is over: no more answers' });
+      // A 409 speaks of the session's state, which must be on disk before it is reported.
+      const conflict = async (message: string) => {
+        await journal.sync();
+        return reply.code(409).send({ error: 409, message });
+      };
+      if (s.done) return conflict('this test is over: no more answers');
       const current = s.next();
-      if (!current) return reply.code(409).send({ error: 409, message: 'this test is over: no more answers' });
+      if (!current) return conflict('this test is over: no more answers');
       if (req.body.item !== current.id) {
         const answered = s.steps.some((st) => st.itemId === req.body.item);
-        return reply.code(409).send({ error: 409, message: answered ? `item ${req.body.item} was already answered (a replayed request)` : `item ${req.body.item} is not the current item of this session` });
+        return conflict(answered ? `item ${req.body.item} was already answered (a replayed request)` : `item ${req.body.item} is not the current item of this session`);
       }
       let response: number;
       try {
@@ -200,21 +234,32 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         return reply.code(400).send({ error: 400, message: (e as Error).message });
       }
       const at = now();
+      // Applied at once (so a second request for this item sees it answered), replied only once on disk.
       log({ type: 'answer', session: id, index: s.steps.length, item: current.id, answers: req.body.answers, response, at });
       s.answer(current.id, response, at);
-      return reply.send(state(id, s));
+      const body = state(id, s);
+      await journal.sync();
+      return reply.send(body);
     },
   );
 
-  const address = await app.listen({ port: options.port ?? 8080, host: options.host ?? '127.0.0.1' });
+  let address: string;
+  try {
+    address = await app.listen({ port: options.port ?? 8080, host: options.host ?? '127.0.0.1' });
+  } catch (err) {
+    journal.close();
+    await app.close().catch(() => undefined);
+    throw err;
+  }
   return {
     url: address,
     app,
     journalFile,
     sessions,
+    tornLine: opened.torn,
     close: async () => {
       await app.close();
-      journal.close();
+      await journal.closeAfterSync();
     },
   };
 }

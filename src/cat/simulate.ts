@@ -4,6 +4,9 @@
  * r ~ Beta(κ p, κ (1 − p)), κ = 3), all seeded. Reported (points on the 100-point scale unless said):
  *
  * - bias, RMSE and Pearson correlation of θ̂ with θ;
+ * - the mean SE of the response model that generated the responses (√(φ/I), φ from the noise model unless the
+ *   configuration sets it: src/cat/standard-error.ts), which should match the RMSE, and the mean empirical
+ *   sandwich SE, which assumes no φ;
  * - split-half reliability as the paper defines it (section 5.4, after Sireci et al. 1991): the bank is split
  *   at random into two halves, each simulee's responses to the items of each half are scored separately
  *   (bounded MLE), the half scores are correlated across simulees, and Spearman-Brown corrects the
@@ -24,7 +27,8 @@ import { estimateMle } from '../irt/estimate';
 import { simulateResponse, DEFAULT_NOISE, checkNoise, type NoiseModel } from '../irt/noise';
 import { logitToScale, scaleToLogit } from '../irt/scale';
 import type { Bank } from './bank';
-import { CatSession, catConfig, type CatConfig, type CatResult, type SelectionObserver } from './engine';
+import { CatSession, catConfig, type CatConfig, type CatResult, type SelectionObserver, type StopReason } from './engine';
+import { noiseDispersion, sandwichSe } from './standard-error';
 
 export type AbilityDistribution = { kind: 'normal'; mean: number; sd: number } | { kind: 'uniform'; min: number; max: number };
 
@@ -63,7 +67,15 @@ export interface SimulationReport {
   noise: NoiseModel;
   bankSize: number;
   meanItems: number;
+  /** Mean SE √(φ/I(θ̂)) in points, φ = `dispersion`. */
   meanSe: number;
+  /** φ of Var[r] = φ p (1 − p) that meanSe assumes, and in words. */
+  dispersion: number;
+  seAssumes: string;
+  /** Mean empirical sandwich SE in points (sessions of two or more items). */
+  meanSeSandwich: number;
+  /** How many tests ended by each rule. */
+  stopReasons: Partial<Record<StopReason, number>>;
   bias: number;
   rmse: number;
   correlation: number;
@@ -87,7 +99,8 @@ export function drawAbility(rng: Rng, d: AbilityDistribution): number {
 
 /** One simulated session: θ in points; returns the CAT result. */
 export function simulateSession(bank: Bank, thetaPoints: number, seed: number, noise: NoiseModel = DEFAULT_NOISE, config: Partial<CatConfig> = {}, observer?: SelectionObserver): CatResult {
-  const session = new CatSession(bank, config, seed, 0, observer);
+  // The SE assumes the noise model that draws the responses, unless the configuration says otherwise.
+  const session = new CatSession(bank, { dispersion: noiseDispersion(noise), ...config }, seed, 0, observer);
   const rng = Rng.derive(seed, 'responses');
   const theta = scaleToLogit(thetaPoints);
   for (let item = session.next(); item; item = session.next()) {
@@ -140,6 +153,16 @@ export function testOverlap(tests: number[][], bankSize: number): { mean: number
   return { mean: sum / pairs, median: med };
 }
 
+/** What the reported SE assumes, in words. */
+export function seAssumption(dispersion: number, noise: NoiseModel): string {
+  const model = `Var r = φ p (1 − p) with φ = ${+dispersion.toFixed(4)}`;
+  if (dispersion === noiseDispersion(noise)) {
+    const why = noise.kind === 'beta' ? `1/(κ + 1) of the beta:${noise.concentration} responses` : noise.kind === 'bernoulli' ? '0/1 responses' : 'noiseless responses';
+    return `${model} (${why}, the model that drew them)`;
+  }
+  return `${model} (set by the configuration; the responses were drawn with φ = ${+noiseDispersion(noise).toFixed(4)})`;
+}
+
 export function simulateCat(bank: Bank, options: SimulateOptions): SimulationReport {
   const n = options.n;
   if (!Number.isInteger(n) || n < 2) throw new RangeError(`the simulation needs at least 2 simulees, got ${n}`);
@@ -147,7 +170,8 @@ export function simulateCat(bank: Bank, options: SimulateOptions): SimulationRep
   const distribution = options.distribution ?? DEFAULT_DISTRIBUTION;
   const noise = options.noise ?? DEFAULT_NOISE;
   checkNoise(noise);
-  const config = catConfig(options.config);
+  // The SE assumes the noise model that draws the responses, unless the configuration says otherwise.
+  const config = catConfig({ dispersion: noiseDispersion(noise), ...options.config });
   const retest = options.retest ?? true;
   const thetaRng = Rng.derive(seed, 'thetas');
   const half = new Uint8Array(bank.items.length);
@@ -165,6 +189,9 @@ export function simulateCat(bank: Bank, options: SimulateOptions): SimulationRep
   const sessions: SimulationSession[] = [];
   let items = 0;
   let seSum = 0;
+  let sandwichSum = 0;
+  let sandwichN = 0;
+  const stopReasons: Partial<Record<StopReason, number>> = {};
   const bar = options.showProgress ? progress(`simulate ${config.select}`, n) : null;
   for (let s = 0; s < n; s++) {
     const theta = drawAbility(thetaRng, distribution);
@@ -173,7 +200,13 @@ export function simulateCat(bank: Bank, options: SimulateOptions): SimulationRep
     scores[s] = logitToScale(r.theta);
     items += r.items;
     seSum += r.sePoints;
+    stopReasons[r.stopReason] = (stopReasons[r.stopReason] ?? 0) + 1;
     const idx = r.steps.map((st) => bank.index.get(st.itemId)!);
+    const sw = sandwichSe(r.theta, idx.map((i) => bank.logits[i]), r.steps.map((st) => st.response));
+    if (Number.isFinite(sw)) {
+      sandwichSum += 10 * sw;
+      sandwichN++;
+    }
     tests.push(idx);
     for (const i of idx) exposure[i]++;
     // Split half: score each half of the bank's items separately.
@@ -212,7 +245,8 @@ export function simulateCat(bank: Bank, options: SimulateOptions): SimulationRep
   }
   const report: SimulationReport = {
     n, seed, select: config.select, maxItems: config.maxItems, distribution, noise, bankSize: bank.items.length,
-    meanItems: items / n, meanSe: seSum / n,
+    meanItems: items / n, meanSe: seSum / n, dispersion: config.dispersion, seAssumes: seAssumption(config.dispersion, noise),
+    meanSeSandwich: sandwichN ? sandwichSum / sandwichN : Number.NaN, stopReasons,
     bias: bias / n, rmse: Math.sqrt(mse / n), correlation: pearson(thetas, scores),
     splitHalf: spearmanBrown(rHalf), splitHalfUncorrected: rHalf,
     testRetest: retest ? pearson(scores, retestScores) : null,

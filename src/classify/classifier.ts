@@ -25,6 +25,7 @@ import { sha256 } from '../runtime/hash';
 import { versions } from '../runtime/versions';
 import { progress } from '../runtime/progress';
 import { CEFR_LEVELS, type CefrLevel } from '../corpus/cefr';
+import { findDuplicates } from '../corpus/duplicates';
 import { classificationReport, type ClassificationReport, HEADLINE_METRICS } from '../metrics/report';
 import { trainHead, predictProba, argmax, resolveHeadOptions, type HeadKind, type TrainedHead, type EpochLog } from './heads';
 import { createEncoder } from './spec';
@@ -32,6 +33,16 @@ import { encodeCached, defaultCacheDir } from './cache';
 import { spellingCorrections } from './corrections';
 import type { Encoder } from './encoder';
 import type { LabelledText } from './data';
+import { refuseTrainingOverlap } from './leakage';
+
+/**
+ * Refuse rows to be evaluated when a model behind the encoder trained on any of their texts (./leakage.ts):
+ * the error names how many, which models and the fix.
+ */
+export function refuseSeenTexts(encoder: Encoder, rows: readonly LabelledText[], where: { file?: string; what: string }): void {
+  const trained = encoder.trainedOn?.() ?? [];
+  if (trained.length) refuseTrainingOverlap(encoder.spec, trained, rows.map((r) => r.text), { ...where, lines: rows.map((r) => r.line) });
+}
 
 export type InputMode = 'text' | 'concat' | 'two-stream';
 export const INPUT_MODES: readonly InputMode[] = ['text', 'concat', 'two-stream'];
@@ -171,7 +182,11 @@ export interface ClassifierManifest {
   kind: 'cefrlab-classifier';
   formatVersion: 1;
   labels: CefrLevel[];
-  encoder: { spec: string; id: string; dim: number; names: string[] | null };
+  /**
+   * `trainedOn`, for encoders built from trained models: per model, how many texts it trained on and the SHA-256
+   * of their sorted content keys (./leakage.ts), so the model records what it must never be evaluated on.
+   */
+  encoder: { spec: string; id: string; dim: number; names: string[] | null; trainedOn?: Array<{ model: string; texts: number; sha256: string }> };
   options: ResolvedOptions;
   standardizer: Standardizer;
   head: { kind: HeadKind; inputDim: number; classes: number; options: TrainedHead['options']; tensors: Array<{ name: string; shape: number[]; offset: number; length: number }> };
@@ -179,6 +194,8 @@ export interface ClassifierManifest {
   inputs: Record<string, string>;
   weights: { file: 'weights.bin'; dtype: 'float64-le'; sha256: string };
   versions: ReturnType<typeof versions>;
+  /** The corpora of a model trained on several (./multi-corpus.ts): names, rows and, for the ordinal head, each one's cut points. */
+  corpora?: import('./multi-corpus').CorporaRecord;
 }
 
 export interface ClassifierModel {
@@ -253,13 +270,16 @@ function packWeights(head: TrainedHead): { bytes: Buffer; tensors: ClassifierMan
   return { bytes, tensors };
 }
 
-function assemble(head: TrainedHead, standardizer: Standardizer, labels: CefrLevel[], encoder: Encoder, o: ResolvedOptions, t: { rows: number; trainRows: number; devRows: number; perLevel: Record<string, number> }, inputs: Record<string, string>): ClassifierModel {
+export function assemble(head: TrainedHead, standardizer: Standardizer, labels: CefrLevel[], encoder: Encoder, o: ResolvedOptions, t: { rows: number; trainRows: number; devRows: number; perLevel: Record<string, number> }, inputs: Record<string, string>): ClassifierModel {
   const { bytes, tensors } = packWeights(head);
   const manifest: ClassifierManifest = {
     kind: 'cefrlab-classifier',
     formatVersion: 1,
     labels,
-    encoder: { spec: encoder.spec, id: encoder.id, dim: encoder.dim, names: encoder.names ? [...encoder.names] : null },
+    encoder: {
+      spec: encoder.spec, id: encoder.id, dim: encoder.dim, names: encoder.names ? [...encoder.names] : null,
+      ...(encoder.trainedOn ? { trainedOn: encoder.trainedOn().map((t) => ({ model: t.model, texts: t.keys.size, sha256: sha256([...t.keys].sort().join('\n')) })) } : {}),
+    },
     options: o,
     standardizer,
     head: { kind: head.kind, inputDim: head.inputDim, classes: head.classes, options: head.options, tensors },
@@ -380,8 +400,14 @@ export function evaluatePredictions(rows: readonly LabelledText[], predictions: 
 
 /** Evaluate a model on labelled rows. */
 export async function evaluateClassifier(model: ClassifierModel, rows: readonly LabelledText[], opts: { encoder?: Encoder; cacheDir?: string | null; showProgress?: boolean; file?: string; resamples?: number } = {}): Promise<EvaluationResult & { predictions: Prediction[] }> {
-  const predictions = await predictRows(model, rows, opts);
-  return { ...evaluatePredictions(rows, predictions, model.manifest.labels, { resamples: opts.resamples }), predictions };
+  const encoder = opts.encoder ?? (await modelEncoder(model));
+  try {
+    refuseSeenTexts(encoder, rows, { file: opts.file, what: 'to evaluate' });
+    const predictions = await predictRows(model, rows, { ...opts, encoder });
+    return { ...evaluatePredictions(rows, predictions, model.manifest.labels, { resamples: opts.resamples }), predictions };
+  } finally {
+    if (!opts.encoder) encoder.dispose?.();
+  }
 }
 
 // ---------------------------------------------------------------- cross-validation and learning curves
@@ -395,14 +421,18 @@ export interface CvResult extends EvaluationResult {
   options: ResolvedOptions;
   /** Out-of-fold predicted level per row, in input order. */
   predictions: CefrLevel[];
+  /** Ids of rows with the same text (src/corpus/duplicates.ts): each group was kept in one fold. */
+  duplicates: string[][];
 }
 
 
 /** Encode rows once (for cross-validation and curves). */
-export async function vectorsFor(rows: readonly LabelledText[], options: ClassifierOptions, file?: string): Promise<{ X: Float64Array[]; encoder: Encoder; o: ResolvedOptions }> {
+export async function vectorsFor(rows: readonly LabelledText[], options: ClassifierOptions, file?: string, evaluated?: string): Promise<{ X: Float64Array[]; encoder: Encoder; o: ResolvedOptions }> {
   const o = resolveOptions(options);
   const encoder = await createEncoder(o.encoder, { maxTokens: o.maxTokens ?? undefined });
   try {
+    // rows that will be evaluated must be unseen by the encoder's models: checked before the costly encoding
+    if (evaluated) refuseSeenTexts(encoder, rows, { file, what: evaluated });
     const X = await inputVectors(encoder, rows, o, { cacheDir: options.cacheDir, showProgress: options.showProgress, file });
     return { X, encoder, o };
   } catch (err) {
@@ -414,7 +444,9 @@ export async function vectorsFor(rows: readonly LabelledText[], options: Classif
 /**
  * Stratified k-fold cross-validation (folds seeded by `seed`): every row is predicted once by a model that did
  * not see it; the metrics are computed on the pooled out-of-fold predictions, with the per-fold accuracies
- * beside them. All folds use the levels of the whole file as classes.
+ * beside them. All folds use the levels of the whole file as classes. Rows whose texts a model behind the
+ * encoder trained on are refused (./leakage.ts); a caller passing `vectors` has encoded the rows itself and
+ * checks them with `refuseSeenTexts`.
  */
 export async function crossValidate(rows: readonly LabelledText[], folds: number, options: ClassifierOptions, info: { file?: string; resamples?: number; vectors?: Float64Array[] } = {}): Promise<CvResult> {
   const file = info.file ?? 'the CSV';
@@ -424,13 +456,15 @@ export async function crossValidate(rows: readonly LabelledText[], folds: number
   const o = resolveOptions(options);
   let X = info.vectors;
   if (!X) {
-    const v = await vectorsFor(rows, options, file);
+    const v = await vectorsFor(rows, options, file, 'to cross-validate (every text is evaluated once)');
     v.encoder.dispose?.();
     X = v.X;
   }
   const index = labelIndex(labels);
   const y = rows.map((r) => index.get(r.level!)!);
-  const fold = stratifiedFolds(y, folds, Rng.derive(o.seed, 'folds'));
+  // Copies of a text stay in one fold: otherwise a model would be scored on a text it was trained on.
+  const dup = findDuplicates(rows.map((r) => r.text));
+  const fold = stratifiedFolds(y, folds, Rng.derive(o.seed, 'folds'), dup.groupOf);
   const pred = new Array<number>(rows.length).fill(0);
   const foldAccuracy: number[] = [];
   const bar = options.showProgress === false ? null : progress(`cross-validation (${o.head})`, folds);
@@ -456,6 +490,7 @@ export async function crossValidate(rows: readonly LabelledText[], folds: number
     accuracySd: sampleSd(foldAccuracy),
     options: o,
     predictions: pred.map((p) => labels[p]),
+    duplicates: dup.groups.map((g) => g.map((i) => rows[i].id)),
   };
 }
 
@@ -492,6 +527,7 @@ export async function learningCurve(trainRows: readonly LabelledText[], testRows
   let Xtrain: Float64Array[];
   let Xtest: Float64Array[];
   try {
+    refuseSeenTexts(encoder, testRows, { file: info.testFile ?? 'the test CSV', what: 'to test the curve on' });
     Xtrain = await inputVectors(encoder, trainRows, o, { cacheDir: options.cacheDir, showProgress: options.showProgress, file });
     Xtest = await inputVectors(encoder, testRows, o, { cacheDir: options.cacheDir, showProgress: options.showProgress, file: info.testFile });
   } finally {

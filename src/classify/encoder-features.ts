@@ -19,7 +19,35 @@ const FEATURES_ENCODER_VERSION = 1;
  * across corpora whose texts differ in length (answers against single sentences).
  */
 export const LENGTH_FEATURES: readonly string[] = ['chars', 'words', 'sentences'];
-export type FeatureSet = 'all' | 'rates';
+
+/**
+ * `features:transfer`: the features meant to mean the same in any corpus of English texts, whatever their length,
+ * task or typesetting: word length, sentence length and commas per sentence (syntactic complexity), the CEFR-J
+ * vocabulary profile and the frequency bands (lexical sophistication), and two error rates. Left out, beside the
+ * counts: MTLD (for a text shorter than one factor, about 30 words, it equals the number of words, so on
+ * single sentences it is length again), punctuation per word and capitals per letter (a one-sentence text has
+ * one full stop and one initial capital, so both are about 1 / length), and the share of sentences starting
+ * with a capital (edited sentences always do; it measures the source, not the writer). Two per-text
+ * normalisations are added: the mean CEFR-J level of the listed words and the share of them above A2, which do
+ * not move with the share of names, numbers and misspellings that the lists leave out.
+ */
+export const TRANSFER_FEATURES: readonly string[] = [
+  'mean_word_length', 'mean_sentence_length', 'comma_rate',
+  'vp_a1', 'vp_a2', 'vp_b1', 'vp_b2', 'vp_c1', 'vp_c2', 'vp_unlisted',
+  'freq_k1', 'freq_k2', 'freq_k3_5', 'freq_k6_10', 'freq_k11_50', 'freq_offlist', 'freq_mean_log10_rank',
+  'misspelling_rate', 'lowercase_i_rate',
+];
+/** The per-text normalisations of `features:transfer`, computed from the vocabulary profile. */
+export const TRANSFER_DERIVED: readonly string[] = ['vp_listed_mean_level', 'vp_listed_above_a2'];
+export type FeatureSet = 'all' | 'rates' | 'transfer';
+
+/** The derived transfer features of one full feature vector (0 when no word is listed). */
+function derivedTransfer(f: Float64Array): [number, number] {
+  const vp = ['vp_a1', 'vp_a2', 'vp_b1', 'vp_b2', 'vp_c1', 'vp_c2'].map((n) => f[FEATURE_NAMES.indexOf(n)]);
+  const listed = vp.reduce((a, b) => a + b, 0);
+  if (!(listed > 0)) return [0, 0];
+  return [vp.reduce((a, v, l) => a + l * v, 0) / listed, (listed - vp[0] - vp[1]) / listed];
+}
 
 let cachedId: string | null = null;
 
@@ -41,18 +69,39 @@ export function featuresEncoderId(): string {
   return cachedId;
 }
 
+/** Indices into `FEATURE_NAMES` that a feature set keeps (before the derived transfer features). */
+function keptIndices(set: FeatureSet): number[] {
+  return set === 'transfer'
+    ? TRANSFER_FEATURES.map((n) => FEATURE_NAMES.indexOf(n))
+    : FEATURE_NAMES.map((n, i) => (set === 'all' || !LENGTH_FEATURES.includes(n) ? i : -1)).filter((i) => i >= 0);
+}
+
+/** A feature set's vector from the full `features` vector (what the set's encoder gives, without a second pass over the text). */
+export function featureSetVector(full: ArrayLike<number>, set: FeatureSet): Float64Array {
+  const keep = keptIndices(set);
+  const f = Float64Array.from(full);
+  const out = new Float64Array(keep.length + (set === 'transfer' ? TRANSFER_DERIVED.length : 0));
+  keep.forEach((j, r) => (out[r] = f[j]));
+  if (set === 'transfer') out.set(derivedTransfer(f), keep.length);
+  return out;
+}
+
 export function createFeaturesEncoder(set: FeatureSet = 'all'): Encoder {
-  const keep = FEATURE_NAMES.map((n, i) => (set === 'all' || !LENGTH_FEATURES.includes(n) ? i : -1)).filter((i) => i >= 0);
+  const keep = keptIndices(set);
+  const derived = set === 'transfer' ? TRANSFER_DERIVED.length : 0;
   return {
     spec: set === 'all' ? 'features' : `features:${set}`,
-    id: set === 'all' ? featuresEncoderId() : createHash('sha256').update(`${featuresEncoderId()}:${set}`).digest('hex'),
-    dim: keep.length,
-    names: keep.map((i) => FEATURE_NAMES[i]),
+    id: set === 'all' ? featuresEncoderId() : createHash('sha256').update(`${featuresEncoderId()}:${set}${set === 'transfer' ? `:${JSON.stringify([TRANSFER_FEATURES, TRANSFER_DERIVED])}` : ''}`).digest('hex'),
+    dim: keep.length + derived,
+    names: [...keep.map((i) => FEATURE_NAMES[i]), ...(derived ? TRANSFER_DERIVED : [])],
     async encode(texts: readonly string[], opts: EncodeOptions = {}): Promise<Float32Array[]> {
       const out: Float32Array[] = [];
       for (let i = 0; i < texts.length; i++) {
         const f = textFeatures(texts[i]);
-        out.push(Float32Array.from(keep, (j) => f[j]));
+        const v = new Float32Array(keep.length + derived);
+        keep.forEach((j, r) => (v[r] = f[j]));
+        if (derived) v.set(derivedTransfer(f), keep.length);
+        out.push(v);
         if ((i + 1) % 200 === 0 || i + 1 === texts.length) opts.onProgress?.(i + 1, texts.length);
       }
       return out;

@@ -19,6 +19,7 @@ import { encodeText } from '../ilm/tokens';
 import { PAD_ID } from '../ilm/sequence';
 import type { Encoder, EncodeOptions } from './encoder';
 import { lengthSortedBatches, positiveInt } from './encoder-batches';
+import { modelTrainingTexts, type TrainingTexts } from './leakage';
 
 export interface IlmEncoderOptions {
   /** Texts per forward pass (default 8). */
@@ -54,10 +55,15 @@ export function createIlmEncoder(expDir: string, options: IlmEncoderOptions = {}
   const maxTokens = Math.min(requested, positions);
   const C = model.config.n_embd;
   const id = sha256(JSON.stringify({ encoder: 'ilm', version: ILM_ENCODER_VERSION, model: modelDirHash(dir), maxTokens }));
+  let trained: TrainingTexts[] | null = null;
   return {
     spec: `ilm:${expDir}`,
     id,
     dim: C,
+    trainedOn() {
+      trained ??= [modelTrainingTexts(expDir)];
+      return trained;
+    },
     async encode(texts: readonly string[], opts: EncodeOptions = {}): Promise<Float32Array[]> {
       const sequences = texts.map((t) => encodeText(t).slice(0, maxTokens));
       const out: Float32Array[] = new Array(texts.length);

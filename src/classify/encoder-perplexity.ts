@@ -25,6 +25,7 @@ import { PAD_ID } from '../ilm/sequence';
 import type { Encoder, EncodeOptions } from './encoder';
 import { modelDirHash } from './encoder-ilm';
 import { lengthSortedBatches, positiveInt } from './encoder-batches';
+import { modelTrainingTexts, type TrainingTexts } from './leakage';
 
 export interface PerplexityEncoderOptions {
   /** Values are ln(perplexity) instead of perplexity (default false). */
@@ -132,11 +133,16 @@ export function createPerplexityEncoder(expDirs: string | readonly string[], opt
     throw err;
   }
   const id = sha256(JSON.stringify({ encoder: 'perplexity', version: PERPLEXITY_ENCODER_VERSION, models: hashes, log }));
+  let trained: TrainingTexts[] | null = null;
   return {
     spec: `perplexity:${dirs.join(',')}`,
     id,
     dim: dirs.length,
     names: dirs,
+    trainedOn() {
+      trained ??= dirs.map((d) => modelTrainingTexts(d));
+      return trained;
+    },
     async encode(texts: readonly string[], opts: EncodeOptions = {}): Promise<Float32Array[]> {
       const tokenized = texts.map((t) => encodeText(t));
       const out = texts.map(() => new Float32Array(dirs.length));

@@ -4,6 +4,8 @@
  * spec parser and the on-disk embedding cache (keyed by text content and `id`) are in this folder too.
  */
 
+import type { TrainingTexts } from './leakage';
+
 export interface EncodeOptions {
   /** Called after each batch with the number of texts done so far and the total. */
   onProgress?: (done: number, total: number) => void;
@@ -23,6 +25,11 @@ export interface Encoder {
   readonly names?: readonly string[];
   /** One vector per text, in order. */
   encode(texts: readonly string[], options?: EncodeOptions): Promise<Float32Array[]>;
+  /**
+   * The texts the models behind the encoder trained on (./leakage.ts), for encoders built from trained models;
+   * absent for encoders that learnt nothing from data (features). Evaluation refuses texts in these.
+   */
+  trainedOn?(): readonly TrainingTexts[];
   /** Release tensors or workers held by the encoder. */
   dispose?(): void;
 }

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { Rng } from '../runtime/rng';
 import { dataDir, projectRoot } from '../runtime/paths';
 import { CEFR_LEVELS, type CefrLevel } from '../corpus/cefr';
+import { findDuplicates } from '../corpus/duplicates';
 import { listExperiments } from '../infill/showcase';
 import { heatmapChart } from '../plot/charts';
 import type { Figure } from '../plot/figure';
@@ -23,8 +24,9 @@ export interface ClassifyNotebookPlan {
   compareRows: number;
   /**
    * Rows for the perplexity encoders (a forward pass with the full vocabulary projection per text and level
-   * model, about 0.25 s of CPU per text and model for the tiny models): a stratified subset of 240 texts by
-   * default, 30 in fast mode, with a `features` row on the same texts for comparison.
+   * model, about 0.25 s of CPU per text and model for the tiny models): at most this many of the texts held
+   * out from the level models (stratified; 240 by default, 30 in fast mode), with a `features` row on the
+   * same texts for comparison.
    */
   pplRows: number;
   /** CEFR-SP sentences used (train part, test part). */
@@ -215,11 +217,18 @@ export function correctionStats(texts: readonly string[], corrected: readonly st
   return { textsChanged, wordsReplaced, words };
 }
 
-/** A stratified hold-out of rows: `share` of each level to `test` (seeded). */
+/**
+ * A stratified hold-out of rows: `share` of each level to `test` (seeded). Copies of a text (src/corpus/duplicates.ts)
+ * follow their first copy, so no text is on both sides.
+ */
 export function holdoutRows(rows: readonly LabelledText[], share: number, seed = 0): { train: LabelledText[]; test: LabelledText[] } {
-  const y = rows.map((r) => CEFR_LEVELS.indexOf(r.level!));
-  const { train, dev } = stratifiedHoldout(y, share, Rng.derive(seed, 'notebook-holdout'));
-  return { train: train.map((i) => rows[i]), test: dev.map((i) => rows[i]) };
+  const { groupOf } = findDuplicates(rows.map((r) => r.text));
+  const firsts = rows.map((_, i) => i).filter((i) => groupOf[i] === i);
+  const y = firsts.map((i) => CEFR_LEVELS.indexOf(rows[i].level!));
+  const { dev } = stratifiedHoldout(y, share, Rng.derive(seed, 'notebook-holdout'));
+  const inTest = new Set(dev.map((k) => firsts[k]));
+  const idx = rows.map((_, i) => i);
+  return { train: idx.filter((i) => !inTest.has(groupOf[i])).map((i) => rows[i]), test: idx.filter((i) => inTest.has(groupOf[i])).map((i) => rows[i]) };
 }
 
 /** Which setting scored best and worst on accuracy, and whether their 90 % intervals separate them. */

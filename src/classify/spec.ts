@@ -8,13 +8,13 @@ import { UserError } from '../runtime/errors';
 import type { Encoder, EncodeOptions } from './encoder';
 
 export type EncoderPart =
-  | { kind: 'features'; set?: 'rates' }
+  | { kind: 'features'; set?: 'rates' | 'transfer' }
   | { kind: 'bert'; dir: string }
   | { kind: 'roberta'; dir: string }
   | { kind: 'ilm'; dir: string }
   | { kind: 'perplexity'; dirs: string[] };
 
-const FIX = 'write e.g. --encoder features (or features:rates, without the length counts), bert:/models/bert-base-uncased, roberta:/models/roberta-base, ilm:data/models/base, perplexity:experiments/03-training/A2,experiments/03-training/B1, or parts joined with + (features+ilm:data/models/base)';
+const FIX = 'write e.g. --encoder features (or features:rates, without the length counts, or features:transfer, the features meant to carry across corpora), bert:/models/bert-base-uncased, roberta:/models/roberta-base, ilm:data/models/base, perplexity:experiments/03-training/A2,experiments/03-training/B1, or parts joined with + (features+ilm:data/models/base)';
 
 /** Parse a spec into its parts; a UserError says what is wrong and shows the forms. */
 export function parseEncoderSpec(spec: string): EncoderPart[] {
@@ -23,6 +23,7 @@ export function parseEncoderSpec(spec: string): EncoderPart[] {
     const part = raw.trim();
     if (part === 'features') return { kind: 'features' };
     if (part === 'features:rates') return { kind: 'features', set: 'rates' };
+    if (part === 'features:transfer') return { kind: 'features', set: 'transfer' };
     const colon = part.indexOf(':');
     const kind = colon < 0 ? part : part.slice(0, colon);
     const arg = colon < 0 ? '' : part.slice(colon + 1).trim();
@@ -64,6 +65,7 @@ export function combineEncoders(spec: string, parts: Encoder[]): Encoder {
     id: sha256(JSON.stringify({ combined: parts.map((p) => p.id) })),
     dim,
     names,
+    trainedOn: () => parts.flatMap((p) => p.trainedOn?.() ?? []),
     async encode(texts: readonly string[], opts: EncodeOptions = {}): Promise<Float32Array[]> {
       const each: Float32Array[][] = [];
       for (let i = 0; i < parts.length; i++) {
@@ -97,7 +99,7 @@ export async function createEncoder(spec: string, opts: CreateEncoderOptions = {
     for (const p of parts) {
       if (p.kind === 'features') {
         const { createFeaturesEncoder } = (require('./encoder-features') as typeof import('./encoder-features'));
-        built.push(createFeaturesEncoder(p.set === 'rates' ? 'rates' : 'all'));
+        built.push(createFeaturesEncoder(p.set ?? 'all'));
       } else if (p.kind === 'bert') {
         const { createBertEncoder } = (require('./encoder-bert') as typeof import('./encoder-bert'));
         built.push(await createBertEncoder(p.dir, { maxTokens: opts.maxTokens }));

@@ -2,7 +2,8 @@
  * Reading and validating a learner CSV (EFCAMDAT schema: at least `writing_id,l1,cefr_level,text`) in one
  * streaming pass. The result is a compact column store with one entry per usable document: labels, the
  * text's byte offset and length in the file, and its length in characters. Texts themselves are not kept
- * (EFCAMDAT is 250 MB); `writeSplits` (write.ts) reads them back by offset.
+ * (EFCAMDAT is 250 MB); `writeSplits` (write.ts) reads them back by offset. A 128-bit content hash per
+ * text (duplicates.ts) lets `prepare` find identical texts without keeping them.
  *
  * Every problem names the file, the physical line and a fix. With `onBadRow: 'fail'` the first bad row
  * throws a `UserError`; with `'skip'` bad rows are collected (line, reason, writing_id, detail) and left
@@ -16,6 +17,7 @@ import { CsvSyntaxError, scanCsv, type CsvRecord } from './csv';
 import { CEFR_LEVELS, parseCefr } from './cefr';
 import { ByteKeys, hashBytes } from './keys';
 import { codePoints, normaliseText } from './text';
+import { putContentHash } from './duplicates';
 
 export const REQUIRED_COLUMNS = ['writing_id', 'l1', 'cefr_level', 'text'] as const;
 
@@ -62,6 +64,8 @@ export interface DocTable {
   /** Length in UTF-8 bytes as written (after unescaping and normalisation). */
   outBytes: Uint32Array;
   line: Uint32Array;
+  /** 128-bit content hash of each text, 4 words per document (duplicates.ts: equal hashes = duplicate texts). */
+  hash: Uint32Array;
 }
 
 export interface ReadOptions {
@@ -99,8 +103,9 @@ class Builder {
   chars = new Uint32Array(1024);
   outBytes = new Uint32Array(1024);
   line = new Uint32Array(1024);
+  hash = new Uint32Array(4 * 1024);
 
-  push(id: number, level: number, l1: number, offset: number, bytes: number, flags: number, chars: number, outBytes: number, line: number): void {
+  push(id: number, level: number, l1: number, offset: number, bytes: number, flags: number, chars: number, outBytes: number, line: number, text: string): void {
     if (this.n === this.level.length) this.grow();
     const i = this.n++;
     this.id[i] = id;
@@ -112,6 +117,7 @@ class Builder {
     this.chars[i] = chars;
     this.outBytes[i] = outBytes;
     this.line[i] = line;
+    putContentHash(this.hash, i, text);
   }
 
   private grow(): void {
@@ -130,6 +136,9 @@ class Builder {
     this.chars = g(this.chars, Uint32Array);
     this.outBytes = g(this.outBytes, Uint32Array);
     this.line = g(this.line, Uint32Array);
+    const hash = new Uint32Array(4 * size);
+    hash.set(this.hash);
+    this.hash = hash;
   }
 
   finish(ids: ByteKeys, l1Names: string[]): DocTable {
@@ -147,6 +156,7 @@ class Builder {
       chars: this.chars.slice(0, n),
       outBytes: this.outBytes.slice(0, n),
       line: this.line.slice(0, n),
+      hash: this.hash.slice(0, 4 * n),
     };
   }
 }
@@ -312,7 +322,7 @@ export function readLearnerCsv(file: string, options: ReadOptions = {}): ReadRes
     }
     const chars = flags === 0 ? codePoints(raw, byteLength) : codePoints(norm.text);
     const outBytes = flags === 0 ? byteLength : Buffer.byteLength(norm.text, 'utf8');
-    builder.push(idKey, levelIndex, l1i, rec.bufOffset + start, byteLength, flags, chars, outBytes, line);
+    builder.push(idKey, levelIndex, l1i, rec.bufOffset + start, byteLength, flags, chars, outBytes, line, norm.text);
   };
 
   let scan;

@@ -8,6 +8,10 @@
  * Output (see docs/ARCHITECTURE.md, "Data contracts"): `train.txt`, `valid.txt`, `test.txt` (documents
  * joined by exactly three newlines), `<split>.labels.tsv` (`writing_id`, `cefr_level`, `l1` per document in
  * split order), `manifest.json`, and `rejected.csv` when bad rows are skipped.
+ *
+ * Exact duplicate texts (duplicates.ts: equal after white-space normalisation) are kept together: each group
+ * is split as one document (its first copy stands for it in the stratification) and its other copies follow
+ * it into the same split, right after it. The groups are listed in the manifest and summarised on the console.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -22,6 +26,7 @@ import { CEFR_LEVELS, parseCefr, type CefrLevel } from './cefr';
 import { LINE_ENDS, NEWLINE_RUNS, NORMALISE, readLearnerCsv, TRIMMED, type RejectReason, type Rejected } from './learner';
 import { balancedSample, proportionalSample } from './sample';
 import { groupStrata } from './strata';
+import { DUPLICATE_RULE, describeDuplicateGroups, groupsFromHashes } from './duplicates';
 import { parseProportions, SPLIT_NAMES, stratifiedSplit, type SplitName } from './split';
 import { lengthsByLevel, lengthStats, splitCounts, type LengthStats, type SplitCounts } from './stats';
 import { writeSplitTexts } from './write';
@@ -65,6 +70,16 @@ export interface PrepareManifest {
   skipped: { rows: number; byReason: Partial<Record<RejectReason, number>> };
   filteredOut: number;
   notSampled: number;
+  /** Groups of identical texts among the documents, each kept in one split. */
+  duplicates: {
+    rule: string;
+    groups: number;
+    /** Documents in the groups (copies included). */
+    documents: number;
+    /** Groups whose copies carry different CEFR levels. */
+    levelsDiffer: number;
+    list: Array<{ writingIds: string[]; levels: string[]; split: SplitName }>;
+  };
   notes: string[];
   versions: Versions;
 }
@@ -212,7 +227,14 @@ export async function prepare(options: PrepareOptions): Promise<PrepareResult> {
     }
     strata = groupStrata(chosen, table.level, table.l1, CEFR_LEVELS, table.l1Names);
   }
-  const splits = stratifiedSplit(strata, opts.split, opts.seed);
+  // Copies of a text are split as one document: the first copy is stratified, the others follow it.
+  const dupGroups = groupsFromHashes(table.hash, chosen);
+  const copiesOf = new Map<number, number[]>(dupGroups.map((g) => [g[0], g.slice(1)]));
+  const copies = new Set(dupGroups.flatMap((g) => g.slice(1)));
+  if (copies.size > 0) strata = groupStrata(chosen.filter((d) => !copies.has(d)), table.level, table.l1, CEFR_LEVELS, table.l1Names);
+  const splits = stratifiedSplit(strata, opts.split, opts.seed).map((docs) => (copies.size ? docs.flatMap((d) => [d, ...(copiesOf.get(d) ?? [])]) : docs));
+  const splitOf = new Map<number, SplitName>();
+  splits.forEach((docs, k) => docs.forEach((d) => copiesOf.has(d) && splitOf.set(d, SPLIT_NAMES[k])));
 
   timings.select = (Date.now() - tSelect) / 1000;
   const writing = show ? progress('prepare: writing', chosen.length) : null;
@@ -278,6 +300,13 @@ export async function prepare(options: PrepareOptions): Promise<PrepareResult> {
       skipped: { rows: read.rejected.length, byReason },
       filteredOut: read.filteredOut,
       notSampled: table.n - chosen.length,
+      duplicates: {
+        rule: DUPLICATE_RULE,
+        groups: dupGroups.length,
+        documents: dupGroups.reduce((a, g) => a + g.length, 0),
+        levelsDiffer: dupGroups.filter((g) => g.some((d) => table.level[d] !== table.level[g[0]])).length,
+        list: dupGroups.map((g) => ({ writingIds: g.map((d) => table.ids.text(table.id[d])), levels: g.map((d) => CEFR_LEVELS[table.level[d]]), split: splitOf.get(g[0])! })),
+      },
       notes,
       versions: versions(),
     };
@@ -326,6 +355,13 @@ export function formatPrepareSummary(result: PrepareResult): string {
       `skipped ${num(m.skipped.rows)} bad rows${m.skipped.rows ? ` (${Object.entries(m.skipped.byReason).map(([k, v]) => `${k} ${v}`).join(', ')}; see rejected.csv)` : ''}` +
       `${m.filteredOut ? `; ${num(m.filteredOut)} rows of other levels left out` : ''}`,
   );
+  const dup = m.duplicates;
+  if (dup.groups > 0) {
+    lines.push(`  duplicates: ${num(dup.groups)} groups of identical texts (${num(dup.documents)} documents${dup.levelsDiffer ? `, ${dup.levelsDiffer} with different levels` : ''}), each kept in one split (manifest.json lists them):`);
+    for (const line of describeDuplicateGroups(dup.list, (g) => `${g.writingIds.join(' = ')} (${g.levels.join(', ')}) in ${g.split}`)) lines.push(`    ${line}`);
+  } else {
+    lines.push('  duplicates: none (no two texts are identical)');
+  }
   for (const note of m.notes) lines.push(`  note: ${note}`);
   lines.push(`  time ${result.seconds.toFixed(1)} s (${Object.entries(result.timings).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')})`);
   return lines.join('\n');

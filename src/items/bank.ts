@@ -20,7 +20,7 @@
 import type { Item, YesNoItem, CTestItem, YesNoStimulus } from './types';
 import { makeYesNoItem, MIN_SHARE } from './yesno';
 import { buildCTest, passageSentences } from './ctest';
-import { binOf, BIN_COUNT } from '../scale/cefr-scale';
+import { binOf, binRange, BIN_COUNT } from '../scale/cefr-scale';
 import { Rng } from '../runtime/rng';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../runtime/atomic';
@@ -122,6 +122,39 @@ export function buildCTestItems(texts: string[], difficulty: (passage: string) =
   }
   items.forEach((it, i) => (it.id = `ctest-${String(i + 1).padStart(5, '0')}`));
   return items;
+}
+
+/** Where the bank has no items: an adaptive test that asks for such a bin has to take an item from elsewhere. */
+export interface BankHoles {
+  /** Bins (0..10) without a yes/no item. */
+  yesnoEmptyBins: number[];
+  /** Bins without a C-test. */
+  ctestEmptyBins: number[];
+  /** Bins without any item. */
+  emptyBins: number[];
+  /** Items per bin and format. */
+  perBin: Array<{ bin: number; yesno: number; ctest: number }>;
+}
+
+export function bankHoles(items: readonly Item[]): BankHoles {
+  const perBin = Array.from({ length: BIN_COUNT }, (_, bin) => ({ bin, yesno: 0, ctest: 0 }));
+  for (const it of items) perBin[it.bin][it.format]++;
+  return {
+    yesnoEmptyBins: perBin.filter((b) => b.yesno === 0).map((b) => b.bin),
+    ctestEmptyBins: perBin.filter((b) => b.ctest === 0).map((b) => b.bin),
+    emptyBins: perBin.filter((b) => b.yesno + b.ctest === 0).map((b) => b.bin),
+    perBin,
+  };
+}
+
+/** Console lines for the holes (bins as ranges of the 100-point scale). */
+export function bankHoleLines(h: BankHoles): string[] {
+  const list = (bins: number[]) => (bins.length ? bins.map((b) => `${b} (${binRange(b).join('-')})`).join(', ') : 'none');
+  return [
+    `bins without yes/no items: ${list(h.yesnoEmptyBins)}`,
+    `bins without C-tests: ${list(h.ctestEmptyBins)}`,
+    ...(h.emptyBins.length ? [`bins without any item: ${list(h.emptyBins)} (an adaptive test aiming there takes the nearest bin's items)`] : []),
+  ];
 }
 
 /** The bank as JSONL text: one item a line, yes/no first, by id. */

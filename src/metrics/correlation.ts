@@ -8,6 +8,7 @@
  * (scale/linear.ts returned 0 for a constant input before; its callers correlate fitted predictions with
  * labels, which are never constant on the data they run on, so their figures are unchanged.)
  */
+import { bootstrapCI, type BootstrapOptions, type BootstrapResult } from './bootstrap';
 
 function checkPairs(name: string, x: ArrayLike<number>, y: ArrayLike<number>): void {
   if (x.length !== y.length) throw new RangeError(`${name}: ${x.length} and ${y.length} values`);
@@ -62,4 +63,10 @@ export function averageRanks(x: ArrayLike<number>): number[] {
 export function spearman(x: ArrayLike<number>, y: ArrayLike<number>): number {
   checkPairs('spearman', x, y);
   return pearson(averageRanks(x), averageRanks(y));
+}
+
+/** Spearman's ρ with a percentile bootstrap interval over pairs (./bootstrap.ts; ranks recomputed in each resample). */
+export function spearmanCI(x: ArrayLike<number>, y: ArrayLike<number>, opts: BootstrapOptions = {}): BootstrapResult {
+  checkPairs('spearmanCI', x, y);
+  return bootstrapCI(x.length, (idx) => spearman(idx.map((i) => x[i]), idx.map((i) => y[i])), opts);
 }

@@ -76,6 +76,25 @@ export function foldSplits(fold: readonly number[], k: number): Array<{ train: n
   return splits;
 }
 
+export interface GroupSplit {
+  group: string;
+  train: number[];
+  test: number[];
+}
+
+/**
+ * Leave-one-group-out splits (scikit-learn's LeaveOneGroupOut): one split per distinct group, in order of first
+ * appearance, whose test rows are that group's and whose training rows are all the others.
+ */
+export function leaveOneGroupOut(groups: readonly string[]): GroupSplit[] {
+  const names = [...new Set(groups)];
+  return names.map((g) => ({
+    group: g,
+    train: groups.map((v, i) => (v !== g ? i : -1)).filter((i) => i >= 0),
+    test: groups.map((v, i) => (v === g ? i : -1)).filter((i) => i >= 0),
+  }));
+}
+
 /** Stratified hold-out: about `share` of each class (rounded) goes to `dev`; a class of one stays in training. */
 export function stratifiedHoldout<L extends Label>(labels: readonly L[], share: number, rng: Rng): { train: number[]; dev: number[] } {
   const { classes, members } = byClass(labels);

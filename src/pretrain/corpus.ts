@@ -312,3 +312,42 @@ export function mixedTrainPieces(result: PretrainCorpusResult, seed: number): st
   }
   return all;
 }
+
+/**
+ * The source documents on the training side of the corpus, as their files hold them (before cleaning,
+ * cutting and detokenising), so that a text read from the same file elsewhere can be recognised as seen by a
+ * model pretrained on it (src/classify/leakage.ts). The split is that of `buildPretrainCorpus` with the same
+ * seed, share and corpora; CEFR-SP sentences come both as stored and detokenised.
+ */
+export function trainingSourceTexts(options: Pick<CorpusOptions, 'seed' | 'validShare' | 'corpora' | 'dataDir' | 'brownDir'> = {}): Array<{ corpus: PretrainCorpus; documents: number; texts: string[] }> {
+  const seed = options.seed ?? CORPUS_DEFAULTS.seed;
+  const share = options.validShare ?? CORPUS_DEFAULTS.validShare;
+  const root = options.dataDir ?? dataDir;
+  const trainSide = <T>(items: T[], group: (x: T) => string, corpus: string) => {
+    const valid = heldOutKeys(items.map(group), share, seed, corpus);
+    return items.filter((x) => !valid.has(group(x)));
+  };
+  return (options.corpora ?? PRETRAIN_CORPORA).map((corpus) => {
+    switch (corpus) {
+      case 'brown': {
+        const { docs } = readBrown(options.brownDir ?? brownDirectory());
+        const texts = trainSide(docs, (d) => d.key, corpus).map((d) => d.text);
+        return { corpus, documents: texts.length, texts };
+      }
+      case 'ellipse': {
+        const rows = readCsvRows(path.join(root, 'ellipse', 'ELLIPSE_Final_github_test.csv'), ['text_id_kaggle', 'full_text']).filter((r) => cleanText(r.full_text));
+        const texts = trainSide(rows, (r) => r.text_id_kaggle, corpus).map((r) => r.full_text);
+        return { corpus, documents: texts.length, texts };
+      }
+      case 'onestopenglish': {
+        const rows = readCsvRows(path.join(root, 'onestopenglish', 'onestopenglish.csv'), ['article', 'level', 'text']).filter((r) => cleanText(r.text));
+        const texts = trainSide(rows, (r) => r.article, corpus).map((r) => r.text);
+        return { corpus, documents: texts.length, texts };
+      }
+      case 'cefr-sp': {
+        const rows = readCsvRows(path.join(root, 'cefr-sp', 'cefr_sp_public.csv'), ['split', 'sentence']).filter((r) => r.split === 'train' && detokenize(r.sentence));
+        return { corpus, documents: rows.length, texts: rows.flatMap((r) => [r.sentence, detokenize(r.sentence)]) };
+      }
+    }
+  });
+}

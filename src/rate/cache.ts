@@ -51,7 +51,7 @@ export class ResponseCache {
 
   constructor(dir: string) {
     this.file = path.join(dir, 'responses.jsonl');
-    fs.mkdirSync(dir, { recursive: true });
+    // The directory is made with the first entry: a run stopped by the connection check leaves nothing behind.
     if (fs.existsSync(this.file)) {
       let skipped = 0;
       const text = fs.readFileSync(this.file, 'utf8');
@@ -82,7 +82,10 @@ export class ResponseCache {
   /** Append one entry and flush it to disk before returning. */
   put(key: string, reply: CachedReply): CacheEntry {
     const entry: CacheEntry = { key, time: new Date().toISOString(), ...reply };
-    if (this.fd == null) this.fd = fs.openSync(this.file, 'a');
+    if (this.fd == null) {
+      fs.mkdirSync(path.dirname(this.file), { recursive: true });
+      this.fd = fs.openSync(this.file, 'a');
+    }
     fs.writeSync(this.fd, JSON.stringify(entry) + '\n');
     fs.fsyncSync(this.fd);
     this.entries.set(key, entry);

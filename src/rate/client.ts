@@ -9,6 +9,11 @@
  *  - every attempt has its own timeout;
  *  - other 4xx are not retried: 401/403/404 stop the whole run (wrong key, model or URL), the rest fail that
  *    one essay.
+ * Before any essay is sent, `check` asks the endpoint for its model list (GET /models) once: an unreachable
+ * server, a refused key or a model the server does not serve stops the run there, with the cause and the fix,
+ * instead of failing every essay after its retries.
+ * The endpoint is what the caller passes (the command line and the notebooks read OPENAI_BASE_URL and
+ * OPENAI_API_KEY); the public OpenAI host is used only when no address is given and a key is (`resolveEndpoint`).
  * The API key is only handed to the client. Every error message leaving this file passes `redact`, which
  * removes the key wherever an endpoint might echo it.
  */
@@ -41,6 +46,7 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY: RetryPolicy = { maxRetries: 5, baseDelayMs: 1000, maxDelayMs: 60_000, maxRetryAfterMs: 300_000, timeoutMs: 120_000 };
 
 export interface EndpointOptions {
+  /** The endpoint's address; without one, the public OpenAI host, and only when `apiKey` is set. */
   baseURL?: string;
   apiKey?: string;
   retry?: Partial<RetryPolicy>;
@@ -58,6 +64,44 @@ export class RequestFailed extends Error {
     super(message);
     this.name = 'RequestFailed';
   }
+}
+
+/** The public OpenAI API: used only when no address is given and a key is. */
+export const PUBLIC_OPENAI_URL = 'https://api.openai.com/v1';
+
+/**
+ * The address to send to, from what the caller was given. Never the public host without a key: a run with
+ * neither an address nor a key would only collect 401s, so it stops here with the two ways to configure one.
+ */
+export function resolveEndpoint(baseURL: string | undefined, apiKey: string | undefined): { baseURL: string; apiKey: string | undefined } {
+  const key = apiKey?.trim() ? apiKey : undefined;
+  const url = baseURL?.trim();
+  if (!url) {
+    if (key) return { baseURL: PUBLIC_OPENAI_URL, apiKey: key };
+    throw new UserError(
+      'no endpoint configured: neither --base-url nor OPENAI_BASE_URL is set, and there is no OPENAI_API_KEY for the public OpenAI API; nothing was sent. ' +
+        'Fix: for a local server (vLLM, llama.cpp, Ollama) pass --base-url http://127.0.0.1:8000/v1 or export OPENAI_BASE_URL; for OpenAI export OPENAI_API_KEY',
+    );
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UserError(`the endpoint address "${redact(url, key)}" is not a URL. Fix: e.g. --base-url http://127.0.0.1:8000/v1`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UserError(`the endpoint address must start with http:// or https://, got ${parsed.protocol}. Fix: e.g. --base-url http://127.0.0.1:8000/v1`);
+  if (!key && parsed.hostname === new URL(PUBLIC_OPENAI_URL).hostname) {
+    throw new UserError(`${parsed.protocol}//${parsed.host}${parsed.pathname} needs a key and OPENAI_API_KEY is not set; nothing was sent. Fix: export OPENAI_API_KEY, or point --base-url at a local server`);
+  }
+  return { baseURL: url, apiKey: key };
+}
+
+/** What the connection check found. */
+export interface EndpointCheck {
+  /** The models the endpoint lists, or null when it does not list them (HTTP 404/405 on GET /models). */
+  models: string[] | null;
+  /** The model asked for is among them (null when there is no list). */
+  modelListed: boolean | null;
 }
 
 /** Replace every occurrence of the secret (and of its bearer header form) in a text. */
@@ -93,12 +137,15 @@ export class ChatEndpoint {
   private rng: Rng;
   private sleep: (ms: number) => Promise<void>;
   private onRetry?: EndpointOptions['onRetry'];
-  /** Requests actually sent (attempts included). */
+  /** Completion requests actually sent (attempts included); the connection check is not counted. */
   sent = 0;
+  /** Requests of the connection check (attempts included). */
+  checks = 0;
 
   constructor(opts: EndpointOptions = {}) {
-    this.baseURL = opts.baseURL ?? process.env.OPENAI_BASE_URL ?? 'https://api.openai.com/v1';
-    this.secret = opts.apiKey ?? process.env.OPENAI_API_KEY;
+    const resolved = resolveEndpoint(opts.baseURL, opts.apiKey);
+    this.baseURL = resolved.baseURL;
+    this.secret = resolved.apiKey;
     this.policy = { ...DEFAULT_RETRY, ...(opts.retry ?? {}) };
     // A local server needs no key; the client insists on one, so send a placeholder.
     this.client = new OpenAI({ baseURL: this.baseURL, apiKey: this.secret || 'no-key', maxRetries: 0, timeout: this.policy.timeoutMs, logLevel: 'off' });
@@ -114,6 +161,57 @@ export class ChatEndpoint {
       return redact(`${u.protocol}//${u.host}${u.pathname}`, this.secret);
     } catch {
       return '(invalid URL)';
+    }
+  }
+
+  /**
+   * One GET /models before any essay: stops with a UserError (cause and fix) when the server cannot be
+   * reached, refuses the key, or lists its models without `model`. 429 and 5xx are retried as for an essay.
+   * A server without the route (404/405) passes: the first essay's request then tells.
+   */
+  async check(model: string): Promise<EndpointCheck> {
+    const where = this.safeBaseURL();
+    let attempt = 0;
+    for (;;) {
+      this.checks++;
+      try {
+        const page = await this.client.models.list({ timeout: this.policy.timeoutMs, maxRetries: 0 });
+        const data = (page as unknown as { data?: unknown }).data;
+        if (!Array.isArray(data)) return { models: null, modelListed: null };
+        const models = data.map((m) => String((m as { id?: unknown })?.id ?? '')).filter(Boolean);
+        // Ollama lists "name:latest" and serves it as "name" too.
+        const listed = models.some((id) => id === model || id === `${model}:latest`);
+        if (!listed) {
+          const shown = models.slice(0, 12).join(', ') + (models.length > 12 ? `, ... (${models.length} in all)` : '');
+          throw new UserError(`${where}: model "${model}" not found: the endpoint serves ${models.length ? shown : 'no models'}; nothing was sent. Fix: --model with one of the names it serves`);
+        }
+        return { models, modelListed: true };
+      } catch (err) {
+        if (err instanceof UserError) throw err;
+        const e = err as { status?: number; headers?: Headers; message?: string };
+        const msg = redact(String(e?.message ?? err), this.secret).slice(0, 300);
+        if (err instanceof OpenAI.APIConnectionTimeoutError) {
+          throw new UserError(`${where}: no answer within ${this.policy.timeoutMs} ms to the connection check; nothing was sent. Fix: check that the server is up and not overloaded, or raise --timeout`);
+        }
+        if (err instanceof OpenAI.APIConnectionError) {
+          throw new UserError(`${where}: unreachable (${msg}${causeOf(err)}); nothing was sent. Fix: start the server, or correct the address (--base-url / OPENAI_BASE_URL)`);
+        }
+        const s = e?.status;
+        if (s === 401 || s === 403) {
+          const fix = this.secret ? 'set OPENAI_API_KEY to a key this endpoint accepts' : 'no key was sent: export OPENAI_API_KEY';
+          throw new UserError(`${where}: the key was refused (HTTP ${s}: ${msg}); nothing was sent. Fix: ${fix}`);
+        }
+        if (s === 404 || s === 405) return { models: null, modelListed: null };
+        if (typeof s === 'number' && (s === 429 || s >= 500) && attempt < this.policy.maxRetries) {
+          const after = retryAfterMs(e.headers);
+          const waitMs = after == null ? backoffMs(attempt, this.policy, this.rng) : Math.min(after, this.policy.maxRetryAfterMs);
+          this.onRetry?.({ attempt: attempt + 1, waitMs, reason: `connection check: HTTP ${s}` });
+          await this.sleep(waitMs);
+          attempt++;
+          continue;
+        }
+        throw new UserError(`${where}: the connection check failed (${typeof s === 'number' ? `HTTP ${s}: ` : ''}${msg}); nothing was sent. Fix: check the address (--base-url / OPENAI_BASE_URL) and that the server is an OpenAI-compatible one`);
+      }
     }
   }
 
@@ -161,4 +259,21 @@ export class ChatEndpoint {
     }
     return { retryable: false, fatal: false, reason: msg, wait: null };
   }
+}
+
+/**
+ * The system error behind a failed connection: its code (e.g. "ECONNREFUSED"), else the innermost message
+ * (fetch refuses some ports outright: "bad port").
+ */
+function causeOf(err: unknown): string {
+  let c = (err as { cause?: unknown })?.cause;
+  let last = '';
+  for (let depth = 0; c && depth < 4; depth++) {
+    const code = (c as { code?: unknown }).code;
+    if (typeof code === 'string') return `: ${code}`;
+    const m = (c as { message?: unknown }).message;
+    if (typeof m === 'string' && m) last = m;
+    c = (c as { cause?: unknown }).cause;
+  }
+  return last ? `: ${last}` : '';
 }

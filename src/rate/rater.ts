@@ -4,6 +4,8 @@
  * flight at once, progress with an ETA, and per-essay and total token counts. The result keeps every essay in
  * input order; an essay whose reply has no parsable rating is "unparsed" (raw reply kept), one whose request
  * failed for good is an "error" (message kept, nothing cached, so a rerun tries it again).
+ * When any essay has to be sent, the endpoint's connection check (client.ts) runs once first; a run served
+ * entirely from the cache sends nothing at all.
  */
 import { progress as makeProgress } from '../runtime/progress';
 import type { Rubric } from './rubric';
@@ -11,7 +13,7 @@ import type { CalibrationExample } from './prompt';
 import { buildMessages } from './prompt';
 import { parseRating, ratingCell, type ParseStatus } from './parse';
 import { ResponseCache, requestKey } from './cache';
-import { ChatEndpoint, RequestFailed, type ChatRequest, type EndpointOptions } from './client';
+import { ChatEndpoint, RequestFailed, type ChatRequest, type EndpointCheck, type EndpointOptions } from './client';
 
 export interface Essay {
   prompt: string;
@@ -58,8 +60,10 @@ export interface RateSummary {
   unparsedConflicting: number;
   errors: number;
   fromCache: number;
-  /** HTTP requests sent in this run (retries included). */
+  /** HTTP requests sent in this run for the essays (retries included). */
   requestsSent: number;
+  /** Requests of the connection check (0 when every essay came from the cache). */
+  checkRequests: number;
   promptTokens: number;
   completionTokens: number;
   /** Tokens of the replies obtained in this run (not from the cache). */
@@ -71,6 +75,10 @@ export interface RateSummary {
 export interface RateResult {
   ratings: EssayRating[];
   summary: RateSummary;
+  /** The endpoint's address without user info. */
+  endpoint: string;
+  /** The connection check's finding; null when nothing had to be sent. */
+  check: EndpointCheck | null;
 }
 
 export function buildRequest(opts: RateOptions, essay: Essay): ChatRequest {
@@ -88,16 +96,28 @@ export async function rateEssays(essays: readonly Essay[], opts: RateOptions): P
   const cache = opts.cacheDir ? new ResponseCache(opts.cacheDir) : null;
   const concurrency = Math.max(1, Math.floor(opts.concurrency ?? 4));
   const ratings: EssayRating[] = new Array(essays.length);
-  const bar = opts.progressLabel === false ? null : makeProgress(opts.progressLabel ?? 'rate', essays.length);
   let done = 0;
   let tokensIn = 0;
   let tokensOut = 0;
   let next = 0;
   let fatal: unknown = null;
+  const requests = essays.map((e) => buildRequest(opts, e));
+  const keys = requests.map((req) => requestKey(endpoint.safeBaseURL(), req));
+
+  let check: EndpointCheck | null = null;
+  if (keys.some((k) => !cache?.get(k))) {
+    try {
+      check = await endpoint.check(opts.model);
+    } catch (err) {
+      cache?.close();
+      throw err;
+    }
+  }
+  const bar = opts.progressLabel === false ? null : makeProgress(opts.progressLabel ?? 'rate', essays.length);
 
   const rateOne = async (index: number): Promise<EssayRating> => {
-    const req = buildRequest(opts, essays[index]);
-    const key = requestKey(endpoint.safeBaseURL(), req);
+    const req = requests[index];
+    const key = keys[index];
     const hit = cache?.get(key);
     if (hit) {
       const p = parseRating(hit.content, opts.rubric);
@@ -151,11 +171,14 @@ export async function rateEssays(essays: readonly Essay[], opts: RateOptions): P
       errors: count((r) => r.status === 'error'),
       fromCache: count((r) => r.cached),
       requestsSent: endpoint.sent,
+      checkRequests: endpoint.checks,
       promptTokens: tokensIn,
       completionTokens: tokensOut,
       promptTokensThisRun: fresh.reduce((a, r) => a + r.promptTokens, 0),
       completionTokensThisRun: fresh.reduce((a, r) => a + r.completionTokens, 0),
       seconds: (Date.now() - start) / 1000,
     },
+    endpoint: endpoint.safeBaseURL(),
+    check,
   };
 }

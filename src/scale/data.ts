@@ -1,7 +1,8 @@
 /**
  * The embedded word data of the vocabulary scale: the OpenSubtitles 2018 frequency list (data/opensubtitles-freq-en),
  * the CEFR-J vocabulary profile 1.5 (A1-B2) and the Octanove profile (C1-C2) (data/cefrj-wordlist), and the system
- * word list of Debian's `wamerican` package used to keep pseudowords from being real words.
+ * word lists used to keep pseudowords from being real words: Debian's `wamerican-insane` (about 650,000 words,
+ * the largest of the SCOWL-based lists packaged) together with `wamerican`.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -14,6 +15,12 @@ export const FREQ_FILE = path.join(dataDir, 'opensubtitles-freq-en', 'en_50k_201
 export const CEFRJ_FILE = path.join(dataDir, 'cefrj-wordlist', 'cefrj-vocabulary-profile-1.5.csv');
 export const OCTANOVE_FILE = path.join(dataDir, 'cefrj-wordlist', 'octanove-vocabulary-profile-c1c2-1.0.csv');
 export const SYSTEM_DICT = '/usr/share/dict/american-english';
+
+/** The word lists a pseudoword must not be in, by default (file and the Debian/Ubuntu package that installs it). */
+export const SYSTEM_WORD_LISTS: ReadonlyArray<{ file: string; package: string }> = [
+  { file: '/usr/share/dict/american-english-insane', package: 'wamerican-insane' },
+  { file: SYSTEM_DICT, package: 'wamerican' },
+];
 
 /** Words of the model's alphabet: lower-case a-z only. */
 export const WORD_RE = /^[a-z]+$/;
@@ -70,18 +77,27 @@ export function loadVocabProfile(files: string[] = [CEFRJ_FILE, OCTANOVE_FILE]):
 }
 
 /**
- * The system word list (Debian/Ubuntu package `wamerican`), lower-cased, possessives dropped. A missing file is a
- * UserError that says how to install it.
+ * The union of the system word lists (default SYSTEM_WORD_LISTS; or the files given), lower-cased, possessives
+ * dropped. A missing list is a UserError that names the package to install.
  */
-export function loadSystemDictionary(file = SYSTEM_DICT): Set<string> {
-  if (!fs.existsSync(file)) {
-    throw new UserError(`${file} not found: pseudowords are filtered against the system word list. Fix: install it (Debian/Ubuntu: sudo apt-get install wamerican) or pass another list with --dict FILE`);
-  }
+export function loadSystemDictionary(
+  files: string | readonly string[] = SYSTEM_WORD_LISTS.map((l) => l.file),
+  packages: ReadonlyArray<{ file: string; package: string }> = SYSTEM_WORD_LISTS,
+): Set<string> {
   const out = new Set<string>();
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-    const w = line.trim().toLowerCase();
-    if (!w || w.endsWith("'s")) continue;
-    out.add(w);
+  for (const file of typeof files === 'string' ? [files] : files) {
+    if (!fs.existsSync(file)) {
+      const pkg = packages.find((l) => l.file === file)?.package;
+      throw new UserError(
+        `${file} not found: pseudowords are filtered against the system word lists (${SYSTEM_WORD_LISTS.map((l) => l.file).join(', ')}). ` +
+          `Fix: ${pkg ? `install it (Debian/Ubuntu: sudo apt-get install ${pkg})` : `check the path, or use the default lists (Debian/Ubuntu: sudo apt-get install ${packages.map((l) => l.package).join(' ')})`}, or pass other lists with --dict FILE[,FILE...]`,
+      );
+    }
+    for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+      const w = line.trim().toLowerCase();
+      if (!w || w.endsWith("'s")) continue;
+      out.add(w);
+    }
   }
   return out;
 }

@@ -86,16 +86,32 @@ export function splitOneStop(articles: OneStopArticle[], seed = 0, testShare = 0
   return { train: articles.filter((_, i) => !testSet.has(i)), test: articles.filter((_, i) => testSet.has(i)) };
 }
 
-/** A CSV in the learner schema (`cefr_level` and `text` used; rows with another label are a UserError). */
-export function loadLevelledCsv(file: string = defaultCsv): LevelledText[] {
-  if (!fs.existsSync(file)) throw new UserError(`${file} not found. Fix: pass a CSV with cefr_level and text columns`);
-  const rows = parse(fs.readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true, bom: true }) as Array<Record<string, string>>;
-  if (rows.length && (!('cefr_level' in rows[0]) || !('text' in rows[0]))) {
-    throw new UserError(locate(file, 1, 'the header has no cefr_level or no text column', 'use the learner schema writing_id,l1,cefr_level,text'));
+/** Column names of a levelled CSV (defaults: the learner schema). */
+export interface LevelledColumns {
+  textColumn?: string;
+  levelColumn?: string;
+  idColumn?: string;
+}
+
+export const LEVELLED_COLUMNS = { text: 'text', level: 'cefr_level', id: 'writing_id' } as const;
+
+/** A CSV with a text and a CEFR level column (default the learner schema's `text` and `cefr_level`; a row with another label or no text is a UserError). */
+export function loadLevelledCsv(file: string = defaultCsv, columns: LevelledColumns = {}): LevelledText[] {
+  const textCol = columns.textColumn ?? LEVELLED_COLUMNS.text;
+  const levelCol = columns.levelColumn ?? LEVELLED_COLUMNS.level;
+  const idCol = columns.idColumn ?? LEVELLED_COLUMNS.id;
+  if (!fs.existsSync(file)) throw new UserError(`${file} not found. Fix: pass a CSV with a text and a CEFR level column`);
+  const records = parse(fs.readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true, bom: true, info: true }) as Array<{ record: Record<string, string>; info: { lines: number } }>;
+  if (records.length) {
+    const header = Object.keys(records[0].record);
+    for (const [col, option] of [[textCol, '--text-column'], [levelCol, '--level-column']] as const) {
+      if (!header.includes(col)) throw new UserError(locate(file, 1, `no column "${col}" (columns: ${header.join(', ')})`, `name the column with ${option}`));
+    }
   }
-  return rows.map((r, i) => {
-    const level = parseCefr(r.cefr_level ?? '');
-    if (!level) throw new UserError(locate(file, i + 2, `cefr_level is ${JSON.stringify(r.cefr_level)}`, 'use A1..C2'));
-    return { id: r.writing_id ?? `row${i + 2}`, text: r.text, level, levelIndex: cefrIndex(level) };
+  return records.map(({ record: r, info }) => {
+    const level = parseCefr(r[levelCol] ?? '');
+    if (!level) throw new UserError(locate(file, info.lines, `${levelCol} is ${JSON.stringify(r[levelCol])}`, 'use A1..C2'));
+    if (!(r[textCol] ?? '').trim()) throw new UserError(locate(file, info.lines, `the ${textCol} column is empty`, 'fill in the text or remove the row'));
+    return { id: r[idCol] ?? `line${info.lines}`, text: r[textCol], level, levelIndex: cefrIndex(level) };
   });
 }

@@ -149,6 +149,24 @@ export interface VocabScaleData {
   weights: number[];
 }
 
+/**
+ * Why `word` is not something the vocabulary scale can rate, or null when it can. The scale was trained on
+ * single words of the letters a-z (the frequency list's and profiles' a-z types), so that is what it rates:
+ * case does not matter (the word is lower-cased); a hyphenated compound ("ice-cream") is refused, because the
+ * character model has never seen a hyphen and would score the hyphen as an unknown symbol: rate its parts; so
+ * are spaces, apostrophes, digits, accented letters and the empty string.
+ */
+export function vocabWordProblem(word: string): string | null {
+  if (word.trim() === '') return 'empty';
+  const w = word.toLowerCase();
+  if (WORD_RE.test(w)) return null;
+  if (/^[a-z]+(-[a-z]+)+$/.test(w)) return `a hyphenated compound: the scale rates single words of the letters a-z; rate its parts (${w.split('-').join(', ')})`;
+  if (/\s/.test(w)) return 'several words: give one word per argument';
+  if (/^[0-9.,]+$/.test(w)) return 'a number, not a word';
+  const bad = [...new Set([...w].filter((c) => !/[a-z]/.test(c)))].slice(0, 5).map((c) => JSON.stringify(c)).join(' ');
+  return `contains ${bad}: the scale rates single words of the letters a-z`;
+}
+
 export class VocabScale {
   readonly index: FeatureIndex;
   constructor(

@@ -1,6 +1,7 @@
 /** `cefrlab agreement`: machine-human and human-human agreement, and fairness by group (src/rate/agreement.ts). */
 import type { Command } from 'commander';
 import { intOption } from './rate';
+import { UserError } from '../../runtime/errors';
 
 interface AgreementCliOptions {
   csv: string;
@@ -12,6 +13,7 @@ interface AgreementCliOptions {
   seed: number;
   resamples: number;
   minGroupSize: number;
+  allowMissing: boolean;
 }
 
 const list = (s: string | undefined) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean);
@@ -33,17 +35,27 @@ export function registerAgreement(program: Command): void {
     .option('--seed <n>', 'bootstrap seed', intOption('--seed'), 0)
     .option('--resamples <n>', 'bootstrap resamples', intOption('--resamples', 1), 1000)
     .option('--min-group-size <n>', 'leave out groups with fewer items', intOption('--min-group-size', 1), 10)
+    .option('--allow-missing', 'compare on the rated items only when some machine ratings are empty (their count is reported); never when all are', false)
     .action(async (o: AgreementCliOptions) => {
       const { readTable, requireColumns } = await import('../../rate/table');
       const { agreement, agreementTable } = await import('../../rate/agreement');
       const { writeJsonAtomic } = await import('../../runtime/atomic');
-      const { UserError } = await import('../../runtime/errors');
+      const { isMissing } = await import('../../rate/agreement');
       const t = readTable(o.csv);
       const human = list(o.human);
       const groups = list(o.groups);
       requireColumns(t, human, '--human');
       requireColumns(t, [o.machine], '--machine');
       requireColumns(t, groups, '--groups');
+      // An empty machine rating is an essay the rater never rated: agreement on the rest would silently describe another sample.
+      const missing = t.rows.filter((r) => isMissing(r[o.machine])).length;
+      if (t.rows.length > 0 && missing === t.rows.length) {
+        throw new UserError(`${o.csv}: all ${missing} ratings in column "${o.machine}" are empty: nothing was rated. Fix: rate the essays again (cefrlab rate shows why they failed), or name the rating column with --machine`);
+      }
+      if (missing > 0 && !o.allowMissing) {
+        const rows = t.rows.map((r, i) => (isMissing(r[o.machine]) ? i + 1 : 0)).filter(Boolean);
+        throw new UserError(`${o.csv}: ${missing} of ${t.rows.length} ratings in column "${o.machine}" are empty (data rows ${rows.slice(0, 8).join(', ')}${rows.length > 8 ? ', ...' : ''}). Fix: rerun cefrlab rate to fill them (cached essays are not sent again), or pass --allow-missing to compare on the ${t.rows.length - missing} rated items`);
+      }
       let report;
       try {
         report = agreement(t.rows, { human, machine: o.machine, groups, seed: o.seed, resamples: o.resamples, minGroupSize: o.minGroupSize });

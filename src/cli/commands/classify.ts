@@ -92,6 +92,53 @@ async function backendFor(spec: string): Promise<void> {
   }
 }
 
+/** Repeatable `--csv`: every occurrence is kept, in order. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** Rows of one or several CSVs, each with its corpus (the corpus column's value, or the file name). */
+function readCorpora(files: string[], o: { textColumn: string; levelColumn: string; idColumn: string }, column: string, correctionColumn?: string) {
+  const { readLabelledCsv } = (require('../../classify/data') as typeof import('../../classify/data'));
+  const { corpusOfRows } = (require('../../classify/multi-corpus') as typeof import('../../classify/multi-corpus'));
+  const rows: import('../../classify/data').LabelledText[] = [];
+  const corpus: string[] = [];
+  let from = '';
+  for (const f of files) {
+    const r = readLabelledCsv(f, readOpts(o, correctionColumn));
+    const c = corpusOfRows(f, r, column);
+    rows.push(...r);
+    corpus.push(...c.names);
+    from = from && from !== c.column ? `${column} column or file name` : c.column;
+  }
+  return { rows, corpus, column: from, file: files.join(' + ') };
+}
+
+/** A saved model read with one training corpus's cut points, or with cut points calibrated on a labelled CSV. */
+async function adjustCutPoints(model: import('../../classify/classifier').ClassifierModel, o: { corpus?: string; calibrateWith?: string; calibrateK?: number; calibrateSeed: number; textColumn: string; levelColumn: string; idColumn: string; cache: boolean }, evalRows: import('../../classify/data').LabelledText[], evalFile: string) {
+  const mc = (require('../../classify/multi-corpus') as typeof import('../../classify/multi-corpus'));
+  if (o.corpus && o.calibrateWith) throw new UserError('both --corpus and --calibrate-with were given. Fix: use --corpus NAME for a training corpus, --calibrate-with FILE for a new one');
+  if (o.calibrateK != null && !o.calibrateWith) throw new UserError('--calibrate-k needs --calibrate-with FILE. Fix: add --calibrate-with FILE');
+  if (o.corpus) return { model: mc.withCorpusCuts(model, o.corpus), note: `cut points of training corpus ${o.corpus}` };
+  if (!o.calibrateWith) return { model, note: '' };
+  const { readLabelledCsv } = (require('../../classify/data') as typeof import('../../classify/data'));
+  mc.modelCuts(model);
+  const cal = readLabelledCsv(o.calibrateWith, readOpts(o, model.manifest.options.correctionColumn ?? undefined));
+  // the texts that calibrate the model must not be scored
+  mc.refuseOverlap(cal, evalRows, o.calibrateWith, evalFile);
+  const r = await mc.calibrateClassifier(model, cal, { k: o.calibrateK ?? null, seed: o.calibrateSeed, file: o.calibrateWith, cacheDir: o.cache ? undefined : null });
+  const f = (v: number[]) => v.map((x) => x.toFixed(2)).join(' ');
+  return { model: r.model, note: `cut points calibrated on ${r.texts} texts of ${o.calibrateWith} (${Object.entries(r.perLevel).map(([l, n]) => `${l} ${n}`).join(', ')}): ${f(r.before)} -> ${f(r.after)}` };
+}
+
+function addCutPointOptions(cmd: Command): Command {
+  return cmd
+    .option('--corpus <name>', 'read with the cut points of this training corpus (a model trained on several with --head ordinal)')
+    .option('--calibrate-with <file>', 'labelled CSV of the new corpus: refit the ordinal model\'s cut points on its texts (direction kept); its texts must not be in --csv')
+    .option('--calibrate-k <k>', 'use k texts per level of --calibrate-with (drawn with --calibrate-seed) instead of all', wholeNumber('--calibrate-k', 0))
+    .option('--calibrate-seed <n>', 'seed of the --calibrate-k draw', wholeNumber('--calibrate-seed'), 0);
+}
+
 function csvField(v: string): string {
   return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }
@@ -118,48 +165,55 @@ export function registerClassify(program: Command): void {
   addTrainOptions(
     classify
       .command('train')
-      .description('Train a classifier on a labelled CSV and save it (manifest.json, weights.bin) to --out')
-      .requiredOption('--csv <file>', 'training CSV (EFCAMDAT schema: writing_id,l1,cefr_level,text)')
+      .description('Train a classifier on one or several labelled CSVs and save it (manifest.json, weights.bin) to --out')
+      .requiredOption('--csv <file>', 'training CSV (EFCAMDAT schema: writing_id,l1,cefr_level,text); repeat for several corpora (with --head ordinal: one shared direction, cut points per corpus)', collect)
+      .option('--corpus-column <name>', 'column naming each row\'s corpus (kept in the model); a CSV without it is one corpus named after the file', 'corpus')
       .requiredOption('--out <dir>', 'model directory to write'),
-  ).action(async (o: TrainOpts & { csv: string; out: string }) => {
-    const { readLabelledCsv } = (require('../../classify/data') as typeof import('../../classify/data'));
-    const { trainClassifier, saveClassifier } = (require('../../classify/classifier') as typeof import('../../classify/classifier'));
+  ).action(async (o: TrainOpts & { csv: string[]; corpusColumn: string; out: string }) => {
+    const { saveClassifier } = (require('../../classify/classifier') as typeof import('../../classify/classifier'));
+    const { trainMultiCorpus } = (require('../../classify/multi-corpus') as typeof import('../../classify/multi-corpus'));
     const { sha256File } = (require('../../runtime/hash') as typeof import('../../runtime/hash'));
     const opts = classifierOptions(o);
-    const rows = readLabelledCsv(o.csv, readOpts(o, o.correctionColumn));
+    const data = readCorpora(o.csv, o, o.corpusColumn, o.correctionColumn);
     await backendFor(o.encoder);
-    const { model, encoder } = await trainClassifier(rows, opts, { file: o.csv, inputs: { csv: await sha256File(o.csv) } });
+    const inputs: Record<string, string> = {};
+    for (const [i, f] of o.csv.entries()) inputs[o.csv.length === 1 ? 'csv' : `csv${i + 1}`] = await sha256File(f);
+    const { model, encoder } = await trainMultiCorpus(data.rows, data.corpus, data.column, opts, { file: data.file, inputs });
     encoder.dispose?.();
     await saveClassifier(o.out, model);
     const t = model.manifest.training;
     const last = t.history[t.bestEpoch - 1];
     process.stdout.write(
       `trained ${model.manifest.options.head} on ${t.trainRows} rows (dev ${t.devRows}), levels ${model.manifest.labels.join(' ')}; ` +
-        `best epoch ${t.bestEpoch} of ${t.epochs}${last?.devAccuracy != null ? `, dev accuracy ${last.devAccuracy.toFixed(3)}` : ''}\nsaved to ${o.out}\n`,
+        (model.manifest.corpora?.cuts ? `maximum likelihood, ${model.manifest.options.epochs} full-batch steps\n` : '') +
+        (model.manifest.corpora?.cuts ? '' : `best epoch ${t.bestEpoch} of ${t.epochs}${last?.devAccuracy != null ? `, dev accuracy ${last.devAccuracy.toFixed(3)}` : ''}\n`) +
+        (model.manifest.corpora ? `corpora (${model.manifest.corpora.column}): ${Object.entries(model.manifest.corpora.rows).map(([n, c]) => `${n} ${c}`).join(', ')}${model.manifest.corpora.cuts ? '; one shared direction, cut points per corpus' : '; pooled'}\n` : '') +
+        `saved to ${o.out}\n`,
     );
   });
 
-  addReportOptions(addColumnOptions(
+  addReportOptions(addCutPointOptions(addColumnOptions(
     classify
       .command('eval')
       .description('Evaluate a saved classifier on a labelled CSV: accuracy, weightedAccuracy, balancedAccuracy, macroF1, qwk, adjacentAccuracy with 90% bootstrap CIs, perLevel, confusion')
       .argument('<MODEL_DIR>', 'directory written by `classify train`')
       .requiredOption('--csv <file>', 'test CSV')
       .option('--correction-column <name>', 'correction column (when the model was trained with one; default: the training one)'),
-  )).action(async (dir: string, o: { csv: string; correctionColumn?: string; resamples: number; json: boolean; output?: string; textColumn: string; levelColumn: string; idColumn: string; cache: boolean }) => {
+  ))).action(async (dir: string, o: { csv: string; correctionColumn?: string; resamples: number; json: boolean; output?: string; textColumn: string; levelColumn: string; idColumn: string; cache: boolean; corpus?: string; calibrateWith?: string; calibrateK?: number; calibrateSeed: number }) => {
     const { readLabelledCsv } = (require('../../classify/data') as typeof import('../../classify/data'));
     const { loadClassifier, evaluateClassifier } = (require('../../classify/classifier') as typeof import('../../classify/classifier'));
     const { reportTable } = (require('../../metrics/report') as typeof import('../../metrics/report'));
-    const model = loadClassifier(dir);
-    const rows = readLabelledCsv(o.csv, readOpts(o, o.correctionColumn ?? model.manifest.options.correctionColumn ?? undefined));
-    await backendFor(model.manifest.encoder.spec);
+    const saved = loadClassifier(dir);
+    const rows = readLabelledCsv(o.csv, readOpts(o, o.correctionColumn ?? saved.manifest.options.correctionColumn ?? undefined));
+    await backendFor(saved.manifest.encoder.spec);
+    const { model, note } = await adjustCutPoints(saved, o, rows, o.csv);
     const r = await evaluateClassifier(model, rows, { file: o.csv, resamples: o.resamples, cacheDir: o.cache ? undefined : null });
     const { predictions, ...report } = r;
     void predictions;
-    await printJsonOrTable({ model: dir, csv: o.csv, ...report }, reportTable(r) + unseenLine(r.unseen), o);
+    await printJsonOrTable({ model: dir, csv: o.csv, ...(note ? { cutPoints: note } : {}), ...report }, reportTable(r) + unseenLine(r.unseen) + (note ? `\n${note}` : ''), o);
   });
 
-  addColumnOptions(
+  addCutPointOptions(addColumnOptions(
     classify
       .command('predict')
       .description('Predict the level of each text: writes writing_id, level and one probability column per level')
@@ -167,13 +221,15 @@ export function registerClassify(program: Command): void {
       .requiredOption('--csv <file>', 'input CSV (a level column is not needed)')
       .requiredOption('-o, --output <file>', 'output CSV')
       .option('--correction-column <name>', 'correction column (when the model was trained with one)'),
-  ).action(async (dir: string, o: { csv: string; output: string; correctionColumn?: string; textColumn: string; levelColumn: string; idColumn: string; cache: boolean }) => {
+  )).action(async (dir: string, o: { csv: string; output: string; correctionColumn?: string; textColumn: string; levelColumn: string; idColumn: string; cache: boolean; corpus?: string; calibrateWith?: string; calibrateK?: number; calibrateSeed: number }) => {
     const { readLabelledCsv } = (require('../../classify/data') as typeof import('../../classify/data'));
     const { loadClassifier, predictRows } = (require('../../classify/classifier') as typeof import('../../classify/classifier'));
     const { writeFileAtomic } = (require('../../runtime/atomic') as typeof import('../../runtime/atomic'));
-    const model = loadClassifier(dir);
-    const rows = readLabelledCsv(o.csv, readOpts(o, o.correctionColumn ?? model.manifest.options.correctionColumn ?? undefined, false));
-    await backendFor(model.manifest.encoder.spec);
+    const saved = loadClassifier(dir);
+    const rows = readLabelledCsv(o.csv, readOpts(o, o.correctionColumn ?? saved.manifest.options.correctionColumn ?? undefined, false));
+    await backendFor(saved.manifest.encoder.spec);
+    const { model, note } = await adjustCutPoints(saved, o, rows, o.csv);
+    if (note) process.stderr.write(`${note}\n`);
     const preds = await predictRows(model, rows, { file: o.csv, cacheDir: o.cache ? undefined : null });
     const labels = model.manifest.labels;
     const lines = [['writing_id', 'level', ...labels.map((l) => `p_${l}`)].join(',')];
@@ -185,21 +241,42 @@ export function registerClassify(program: Command): void {
   addReportOptions(addTrainOptions(
     classify
       .command('cv')
-      .description('Stratified k-fold cross-validation: metrics of the pooled out-of-fold predictions, with per-fold accuracies')
-      .requiredOption('--csv <file>', 'labelled CSV')
-      .option('--folds <n>', 'number of folds', wholeNumber('--folds', 2), 5),
-  )).action(async (o: TrainOpts & { csv: string; folds: number; resamples: number; json: boolean; output?: string }) => {
-    const { readLabelledCsv } = (require('../../classify/data') as typeof import('../../classify/data'));
+      .description('Stratified k-fold cross-validation: metrics of the pooled out-of-fold predictions, with per-fold accuracies; with --group-column, leave one group (corpus) out')
+      .requiredOption('--csv <file>', 'labelled CSV; repeat for several corpora (each file a corpus unless it has a corpus column)', collect)
+      .option('--folds <n>', 'number of folds', wholeNumber('--folds', 2), 5)
+      .option('--group-column <name>', 'leave-one-group-out instead of k folds: each value of this column (e.g. corpus; a CSV without the column is one group named after the file) is predicted by a model trained on the others')
+      .option('--calibrate-k <k>', 'with --group-column and --head ordinal: fit each held-out group\'s cut points on k of its texts per level (left out of its metrics)', wholeNumber('--calibrate-k', 0)),
+  )).action(async (o: TrainOpts & { csv: string[]; folds: number; groupColumn?: string; calibrateK?: number; resamples: number; json: boolean; output?: string }) => {
     const { crossValidate } = (require('../../classify/classifier') as typeof import('../../classify/classifier'));
     const { reportTable } = (require('../../metrics/report') as typeof import('../../metrics/report'));
     const opts = classifierOptions(o);
-    const rows = readLabelledCsv(o.csv, readOpts(o, o.correctionColumn));
+    if (o.calibrateK != null && !o.groupColumn) throw new UserError('--calibrate-k is for leave-one-group-out. Fix: add --group-column NAME (e.g. corpus)');
+    if (o.groupColumn || o.csv.length > 1) {
+      if (!o.groupColumn) throw new UserError(`${o.csv.length} CSVs were given to cv. Fix: add --group-column corpus to predict each corpus with a model trained on the others, or pass one CSV`);
+      const { crossValidateByGroup } = (require('../../classify/grouped-cv') as typeof import('../../classify/grouped-cv'));
+      const data = readCorpora(o.csv, o, o.groupColumn, o.correctionColumn);
+      await backendFor(o.encoder);
+      const g = await crossValidateByGroup(data.rows, data.corpus, data.column, opts, { file: data.file, resamples: o.resamples, calibrateK: o.calibrateK ?? null });
+      const { predictions, ...report } = g;
+      void predictions;
+      const f = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '-');
+      const lines = [`\n\nleave one ${o.groupColumn} out${g.groupColumn !== o.groupColumn ? ' (a CSV without the column is one group, named after the file)' : ''}${g.calibrateK != null ? `, cut points calibrated on ${g.calibrateK} texts per level of the held-out group` : ' (zero-shot)'}:`, 'held out              train   test   accuracy [90% CI]        QWK [90% CI]'];
+      for (const x of g.groups) lines.push(`${x.group.padEnd(20)} ${String(x.trainRows).padStart(6)} ${String(x.testRows).padStart(6)}   ${f(x.report.accuracy.value)} [${f(x.report.accuracy.ci90[0])}, ${f(x.report.accuracy.ci90[1])}]    ${f(x.report.qwk.value)} [${f(x.report.qwk.ci90[0])}, ${f(x.report.qwk.ci90[1])}]`);
+      await printJsonOrTable({ csv: o.csv, ...report }, reportTable(g) + lines.join('\n'), o);
+      return;
+    }
+    const { readLabelledCsv } = (require('../../classify/data') as typeof import('../../classify/data'));
+    const rows = readLabelledCsv(o.csv[0], readOpts(o, o.correctionColumn));
     await backendFor(o.encoder);
-    const r = await crossValidate(rows, o.folds, opts, { file: o.csv, resamples: o.resamples });
+    const r = await crossValidate(rows, o.folds, opts, { file: o.csv[0], resamples: o.resamples });
     const { predictions, ...report } = r;
     void predictions;
     const folds = `\n\n${o.folds}-fold accuracies: ${r.foldAccuracy.map((a) => a.toFixed(3)).join(' ')} (mean ${r.accuracyMean.toFixed(3)}, sd ${r.accuracySd.toFixed(3)})`;
-    await printJsonOrTable({ csv: o.csv, ...report }, reportTable(r) + folds, o);
+    const { describeDuplicateGroups } = (require('../../corpus/duplicates') as typeof import('../../corpus/duplicates'));
+    const dups = r.duplicates.length
+      ? `\nduplicates: ${r.duplicates.length} groups of identical texts, each kept in one fold: ${describeDuplicateGroups(r.duplicates, (ids) => ids.join(' = ')).join('; ')}`
+      : '';
+    await printJsonOrTable({ csv: o.csv[0], ...report }, reportTable(r) + folds + dups, o);
   });
 
   addTrainOptions(

@@ -2,18 +2,22 @@
 import type { Command } from 'commander';
 import { UserError } from '../../runtime/errors';
 import { positive, wholeNumber } from '../options';
+import { SYSTEM_WORD_LISTS } from '../../scale/data';
 
 const out = (s: string): void => void process.stdout.write(s + "\n");
+const DEFAULT_DICTS = SYSTEM_WORD_LISTS.map((l) => l.file).join(',');
+/** --dict's comma-separated files, or undefined for the default lists. */
+const dictList = (s: string | undefined): string[] | undefined => (s ? s.split(',').map((f) => f.trim()).filter(Boolean) : undefined);
 
 export function registerItems(program: Command): void {
   const items = program.command('items').description('Test items without pilot data (Settles et al. 2020): pseudowords, yes/no and C-test items, grading, the item bank');
   items
     .command('pseudowords')
-    .description('Sample English-like pseudowords from the character model, keeping those that are not real words (system list, frequency list, profiles); report how many were drawn per one kept')
+    .description('Sample English-like pseudowords from the character model, keeping those that are not real words, inflections, affixed words or word fragments (system word lists, frequency list, profiles); report how many were drawn per one kept')
     .option('--n <n>', 'pseudowords to keep', wholeNumber('--n', 1), 1000)
     .option('--seed <n>', 'random seed', wholeNumber('--seed'), 0)
     .option('--temperature <t>', 'sampling temperature (p^(1/t))', positive('--temperature'), 1)
-    .option('--dict <file>', 'system word list (default /usr/share/dict/american-english from the wamerican package)')
+    .option('--dict <files>', `word lists a pseudoword must not be in, comma-separated (default ${DEFAULT_DICTS}: the wamerican-insane and wamerican packages)`)
     .option('--model-dir <dir>', 'a saved vocabulary scale (its character model is used; default experiments/scale/vocab; trained now if absent)')
     .option('--no-difficulty', 'do not score the pseudowords with the vocabulary scale')
     .option('--json', 'print JSON: { pseudowords: string[], difficulties, drawn, kept, acceptanceRate, drawnPerKept, rejected }')
@@ -22,8 +26,8 @@ export function registerItems(program: Command): void {
       const { realWordSets } = await import('../../items/build');
       const { generatePseudowords } = await import('../../items/pseudowords');
       const s = await vocabScaleFor(o.modelDir);
-      const sets = realWordSets({ dictFile: o.dict });
-      const r = generatePseudowords(s.lm, { n: o.n, seed: o.seed, temperature: o.temperature, realWords: sets.exclude });
+      const sets = realWordSets({ dictFiles: dictList(o.dict) });
+      const r = generatePseudowords(s.lm, { n: o.n, seed: o.seed, temperature: o.temperature, realWords: sets.exclude, commonWords: sets.common });
       const difficulties = o.difficulty ? r.pseudowords.map((w) => Math.round(s.predict(w) * 100) / 100) : undefined;
       if (o.json) return out(JSON.stringify({ ...r, difficulties }, null, 2));
       r.pseudowords.forEach((w, i) => out(difficulties ? `${w}\t${difficulties[i].toFixed(1)}` : w));
@@ -82,30 +86,34 @@ export function registerItems(program: Command): void {
     .option('--per-bin <n>', 'yes/no items per difficulty bin', wholeNumber('--per-bin', 1), 30)
     .option('--pseudowords <n>', 'pseudowords to generate', wholeNumber('--pseudowords', 1), 4000)
     .option('--temperature <t>', 'pseudoword sampling temperature', positive('--temperature'), 1)
-    .option('--dict <file>', 'system word list (default /usr/share/dict/american-english)')
+    .option('--dict <files>', `word lists a pseudoword must not be in, comma-separated (default ${DEFAULT_DICTS})`)
     .option('--vocab-dir <dir>', 'saved vocabulary scale (default experiments/scale/vocab; trained now if absent)')
     .option('--passage-dir <dir>', 'saved passage scale (default experiments/scale/passage; trained now if absent)')
     .action(async (o: { out: string; seed: number; perBin: number; pseudowords: number; temperature: number; dict?: string; vocabDir?: string; passageDir?: string }) => {
       const { vocabScaleFor, passageScaleFor } = await import('./scale');
       const { buildBank } = await import('../../items/build');
-      const { bankToJsonl } = await import('../../items/bank');
+      const { bankToJsonl, bankHoleLines } = await import('../../items/bank');
+      const { PSEUDOWORD_DEFAULTS } = await import('../../items/pseudowords');
       const { writeFileAtomic, writeJsonAtomic } = await import('../../runtime/atomic');
       const { versions } = await import('../../runtime/versions');
       const vocab = await vocabScaleFor(o.vocabDir);
       const passage = await passageScaleFor(o.passageDir);
-      const b = buildBank({ seed: o.seed, vocab, passage, yesNoPerBin: o.perBin, pseudowords: o.pseudowords, temperature: o.temperature, dictFile: o.dict });
+      const b = buildBank({ seed: o.seed, vocab, passage, yesNoPerBin: o.perBin, pseudowords: o.pseudowords, temperature: o.temperature, dictFiles: dictList(o.dict) });
       writeFileAtomic(o.out, bankToJsonl(b.items));
       writeJsonAtomic(o.out.replace(/\.jsonl$/, '') + '.manifest.json', {
         kind: 'item-bank',
-        options: { seed: o.seed, perBin: o.perBin, pseudowords: o.pseudowords, temperature: o.temperature, dict: o.dict ?? '/usr/share/dict/american-english' },
+        options: { seed: o.seed, perBin: o.perBin, pseudowords: o.pseudowords, temperature: o.temperature, dict: dictList(o.dict) ?? SYSTEM_WORD_LISTS.map((l) => l.file), pseudowordFilter: PSEUDOWORD_DEFAULTS },
         seed: o.seed,
         scales: { vocab: vocab.data.model, vocabOrder: vocab.lm.order, passage: passage.data.options },
         counts: b.counts,
         perBin: b.perBin,
         pseudowords: b.pseudowordStats,
+        holes: b.holes,
         versions: versions(),
       });
       out(`${b.counts.yesno} yes/no + ${b.counts.ctest} C-test items -> ${o.out}; pseudowords kept ${b.pseudowordStats.kept} of ${b.pseudowordStats.drawn} drawn (${(100 * b.pseudowordStats.acceptanceRate).toFixed(1)} %)`);
       out(`yes/no items per bin: ${b.perBin.map((p) => `${p.bin}:${p.items}`).join(' ')}`);
+      out(`C-tests per bin: ${b.holes.perBin.map((p) => `${p.bin}:${p.ctest}`).join(' ')}`);
+      for (const line of bankHoleLines(b.holes)) out(line);
     });
 }

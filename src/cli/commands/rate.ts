@@ -49,11 +49,13 @@ export function registerRate(program: Command): void {
         'a system message with the rubric, k calibration examples per category from a training table, a fresh conversation per essay. ' +
         'Writes the input columns plus `rating` (A1..C2 or the rubric\'s levels, 0 = unscorable, empty = unparsed) and `raw` (the reply), ' +
         'and OUT.manifest.json (options, tokens per essay and in total, the unparsed replies). Replies are cached on disk: an interrupted ' +
-        'run resumes, a repeated run sends nothing. The key comes from OPENAI_API_KEY and is never written anywhere.',
+        'run resumes, a repeated run sends nothing. The key comes from OPENAI_API_KEY and is never written anywhere. ' +
+        'One connection check (GET /models) runs before any essay is sent: no endpoint, an unreachable server, a refused key or an unknown model stop the run there. ' +
+        'Without --base-url and OPENAI_BASE_URL the public OpenAI API is used only when OPENAI_API_KEY is set.',
     )
     .requiredOption('--csv <file>', 'essays to rate')
     .requiredOption('--model <name>', 'model name on the endpoint (e.g. gpt-4o, or what your local server serves)')
-    .option('--base-url <url>', 'endpoint, e.g. http://127.0.0.1:8000/v1 (default: OPENAI_BASE_URL, else https://api.openai.com/v1)')
+    .option('--base-url <url>', 'endpoint, e.g. http://127.0.0.1:8000/v1 (default: OPENAI_BASE_URL; without it, https://api.openai.com/v1 when OPENAI_API_KEY is set)')
     .option('--rubric <name|file>', 'minimal, detailed (CEFR), ellipse (holistic 1-5), or a YAML rubric file (data/rubrics/README.md)', 'minimal')
     .option('--calibration <k>', 'calibration examples per rating category', intOption('--calibration'), 0)
     .option('--calibration-from <file>', 'training CSV the calibration examples are drawn from (same text and prompt columns; never the rated file)')
@@ -72,15 +74,20 @@ export function registerRate(program: Command): void {
     .option('--seed <n>', 'seed of the calibration draw and of the retry jitter', intOption('--seed'), 0)
     .requiredOption('-o, --output <file>', 'RATINGS.csv to write')
     .action(async (o: RateCliOptions) => {
-      const { rateTable, rateSummaryLines } = await import('../../rate/run');
+      const { rateTable, rateSummaryLines, failureCauses } = await import('../../rate/run');
+      // The environment is read here, at the entry point, and passed down.
+      const baseURL = o.baseUrl ?? process.env.OPENAI_BASE_URL;
+      const apiKey = process.env.OPENAI_API_KEY;
       const r = await rateTable({
-        csv: o.csv, output: o.output, model: o.model, baseURL: o.baseUrl, rubric: o.rubric, calibration: o.calibration, calibrationFrom: o.calibrationFrom,
+        csv: o.csv, output: o.output, model: o.model, baseURL, apiKey, rubric: o.rubric, calibration: o.calibration, calibrationFrom: o.calibrationFrom,
         calibrationLabel: o.calibrationLabel, calibrationRationale: o.calibrationRationale, rationale: o.rationale, concurrency: o.concurrency, cacheDir: o.cache,
         textColumn: o.textColumn, promptColumn: o.promptColumn, temperature: o.temperature, maxTokens: o.maxTokens, retry: { timeoutMs: o.timeout, maxRetries: o.retries },
         limit: o.limit, seed: o.seed,
       });
       for (const line of rateSummaryLines(r)) process.stdout.write(line + '\n');
       process.stdout.write(`ratings: ${o.output}\nmanifest: ${r.manifestFile}\n`);
-      if (r.summary.errors > 0) throw new UserError(`${r.summary.errors} essays failed (their rating is empty; errors in the manifest). Fix: rerun the same command: cached essays are not sent again`, 3);
+      if (r.summary.errors > 0) {
+        throw new UserError(`${r.summary.errors} essays failed (their rating is empty): ${failureCauses(r).join('; ')}. Fix: remove the cause and rerun the same command: cached essays are not sent again`, 3);
+      }
     });
 }

@@ -73,10 +73,15 @@ export function registerScale(program: Command): void {
   vocab
     .command('predict')
     .description('Difficulty of each word (real or not) on the 100-point scale, and the nearest CEFR level')
-    .argument('<words...>', 'words or pseudowords')
+    .argument('<words...>', 'words or pseudowords: single words of the letters a-z (any case; no digits, hyphens, spaces or apostrophes)')
     .option('--model-dir <dir>', 'a saved vocabulary scale (default experiments/scale/vocab; trained now if absent)')
     .option('--json', 'print JSON: [{ word, difficulty, level, bin }]')
     .action(async (words: string[], o: { modelDir?: string; json?: boolean }) => {
+      const { vocabWordProblem } = await import('../../scale/vocab');
+      const bad = words.map((w) => [w, vocabWordProblem(w)] as const).filter(([, p]) => p != null);
+      if (bad.length) {
+        throw new UserError(`not a word the scale can rate: ${bad.map(([w, p]) => `${JSON.stringify(w)} (${p})`).join('; ')}. Fix: give single words of the letters a-z, e.g. npx cefrlab scale vocab predict ice cream`);
+      }
       const s = await vocabScaleFor(o.modelDir);
       const { scaleToLevel, binOf } = await import('../../scale/cefr-scale');
       const rows = words.map((w) => {
@@ -110,14 +115,17 @@ export function registerScale(program: Command): void {
   passage
     .command('eval')
     .description('AUC of the ranking score at each ordinal CEFR breakpoint and their macro average, and Pearson r of the scale with δ(level), on a levelled CSV')
-    .option('--csv <file>', 'CSV in the learner schema (cefr_level and text used; default data/cefr-asag/cefr_asag_4col.csv)')
+    .option('--csv <file>', 'CSV with a text and a CEFR level column (default data/cefr-asag/cefr_asag_4col.csv)')
+    .option('--text-column <name>', 'column holding the text', 'text')
+    .option('--level-column <name>', 'column holding the CEFR level (A1..C2)', 'cefr_level')
     .option('--model-dir <dir>', 'a saved passage scale (default experiments/scale/passage; trained now if absent)')
     .option('--json', 'print JSON: { n, macroAuc, aucByBreakpoint, pearson, pearsonRank }')
-    .action(async (o: { csv?: string; modelDir?: string; json?: boolean }) => {
+    .action(async (o: { csv?: string; textColumn: string; levelColumn: string; modelDir?: string; json?: boolean }) => {
       const { loadLevelledCsv } = await import('../../scale/passage-data');
       const { evaluateOnLevelled } = await import('../../scale/passage');
+      const texts = loadLevelledCsv(o.csv, { textColumn: o.textColumn, levelColumn: o.levelColumn });
       const s = await passageScaleFor(o.modelDir);
-      const r = evaluateOnLevelled(s, loadLevelledCsv(o.csv));
+      const r = evaluateOnLevelled(s, texts);
       if (o.json) return out(JSON.stringify(r, null, 2));
       printPassageEval(o.csv ?? 'data/cefr-asag/cefr_asag_4col.csv', r);
     });
@@ -126,22 +134,28 @@ export function registerScale(program: Command): void {
     .description('Add difficulty (δ), level and rank_score columns to a CSV with a text column')
     .requiredOption('--csv <file>', 'input CSV with a text column')
     .requiredOption('-o, --out <file>', 'output CSV')
+    .option('--text-column <name>', 'column holding the passage', 'text')
     .option('--model-dir <dir>', 'a saved passage scale (default experiments/scale/passage; trained now if absent)')
-    .action(async (o: { csv: string; out: string; modelDir?: string }) => {
+    .action(async (o: { csv: string; out: string; textColumn: string; modelDir?: string }) => {
       const fs = await import('node:fs');
       const { parse } = await import('csv-parse/sync');
       const { writeFileAtomic } = await import('../../runtime/atomic');
       const { scaleToLevel } = await import('../../scale/cefr-scale');
       if (!fs.existsSync(o.csv)) throw new UserError(`${o.csv} not found. Fix: pass a CSV with a text column`);
-      const rows = parse(fs.readFileSync(o.csv, 'utf8'), { columns: true, skip_empty_lines: true, bom: true }) as Array<Record<string, string>>;
-      if (rows.length && !('text' in rows[0])) throw new UserError(`${o.csv}:1: no text column. Fix: name the passage column "text"`);
+      const records = parse(fs.readFileSync(o.csv, 'utf8'), { columns: true, skip_empty_lines: true, bom: true, info: true }) as Array<{ record: Record<string, string>; info: { lines: number } }>;
+      const rows = records.map((r) => r.record);
+      const tc = o.textColumn;
+      if (rows.length && !(tc in rows[0])) throw new UserError(`${o.csv}:1: no column "${tc}" (columns: ${Object.keys(rows[0]).join(', ')}). Fix: name the passage column with --text-column`);
+      const empty = records.find((r) => !(r.record[tc] ?? '').trim());
+      if (empty) throw new UserError(`${o.csv}:${empty.info.lines}: the ${tc} column is empty. Fix: fill in the passage or remove the row`);
       const s = await passageScaleFor(o.modelDir);
-      const cols = rows.length ? [...Object.keys(rows[0]), 'difficulty', 'level', 'rank_score'] : ['text', 'difficulty', 'level', 'rank_score'];
+      const added = ['difficulty', 'level', 'rank_score'];
+      const cols = rows.length ? [...Object.keys(rows[0]).filter((c) => !added.includes(c)), ...added] : [tc, ...added];
       const q = (v: string) => (/[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
       const lines = [cols.join(',')];
       for (const r of rows) {
-        const d = s.predict(r.text ?? '');
-        lines.push(cols.map((c) => q(c === 'difficulty' ? d.toFixed(2) : c === 'level' ? scaleToLevel(d) : c === 'rank_score' ? s.rank(r.text ?? '').toFixed(4) : (r[c] ?? ''))).join(','));
+        const d = s.predict(r[tc]);
+        lines.push(cols.map((c) => q(c === 'difficulty' ? d.toFixed(2) : c === 'level' ? scaleToLevel(d) : c === 'rank_score' ? s.rank(r[tc]).toFixed(4) : (r[c] ?? ''))).join(','));
       }
       writeFileAtomic(o.out, lines.join('\n') + '\n');
       out(`${rows.length} passages scored -> ${o.out}`);
