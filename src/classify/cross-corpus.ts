@@ -10,11 +10,10 @@
  * corpus; a direction between different scales is measured only by rank correlation (Spearman) unless the
  * target's cut points were calibrated on its own labelled texts.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parse } from 'csv-parse/sync';
 import { Rng } from '../runtime/rng';
 import { dataDir } from '../runtime/paths';
+import { readTable, requireColumns } from '../runtime/csv-table';
 import { CEFR_LEVELS } from '../corpus/cefr';
 import { classificationReport, type ClassificationReport } from '../metrics/report';
 import { spearmanCI } from '../metrics/correlation';
@@ -61,12 +60,9 @@ export const ELLIPSE_CSV = path.join(dataDir, 'ellipse', 'ELLIPSE_Final_github_t
 
 /** ELLIPSE's essays and Overall scores (1-5 in half points), `limit` of them by a seeded stratified sample. */
 export function loadEllipseScores(limit = Infinity, seed = 0, file = ELLIPSE_CSV): { texts: string[]; scores: string[] } {
-  const records = parse(fs.readFileSync(file), { bom: true, skip_empty_lines: true }) as string[][];
-  const header = records[0].map((c) => c.trim());
-  const ti = header.indexOf('full_text');
-  const si = header.indexOf('Overall');
-  if (ti < 0 || si < 0) throw new Error(`${file}: no full_text or Overall column`);
-  let rows = records.slice(1).map((r) => ({ text: r[ti], score: String(Number(r[si])) }));
+  const t = readTable(file);
+  requireColumns(t, ['full_text', 'Overall'], 'the ELLIPSE columns full_text and Overall');
+  let rows = t.rows.map((r) => ({ text: r.full_text, score: String(Number(r.Overall)) }));
   if (limit < rows.length) {
     const classes = [...new Set(rows.map((r) => r.score))].sort((a, b) => Number(a) - Number(b));
     const pick = stratifiedSample(rows.map((r) => classes.indexOf(r.score)), limit, Rng.derive(seed, 'ellipse-cross-corpus'));

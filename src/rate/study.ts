@@ -16,7 +16,7 @@
 import * as path from 'node:path';
 import { dataDir } from '../runtime/paths';
 import { Rng } from '../runtime/rng';
-import { readTable, writeTable } from './table';
+import { readTable, writeTable } from '../runtime/csv-table';
 import { agreement, type AgreementReport } from './agreement';
 import { predictAwe, trainAwe } from '../awe/model';
 import { stratifiedFolds } from '../model-selection/folds';
