@@ -20,6 +20,7 @@ import { UserError } from '../runtime/errors';
 import { stratifiedFolds, stratifiedHoldout, foldSplits } from '../model-selection/folds';
 import { learningCurve as runCurve } from '../model-selection/learning-curve';
 import { mean, sampleSd } from '../metrics/descriptive';
+import { packTensors, unpackTensors } from '../estimator/estimator';
 import { buildDirAtomic, writeFileAtomic, writeJsonAtomic } from '../runtime/atomic';
 import { sha256 } from '../runtime/hash';
 import { versions } from '../runtime/versions';
@@ -255,19 +256,8 @@ export async function trainClassifier(rows: readonly LabelledText[], options: Cl
 }
 
 function packWeights(head: TrainedHead): { bytes: Buffer; tensors: ClassifierManifest['head']['tensors'] } {
-  const tensors: ClassifierManifest['head']['tensors'] = [];
-  let offset = 0;
-  for (const name of head.order) {
-    const v = head.params[name];
-    tensors.push({ name, shape: head.shapes[name], offset, length: v.length });
-    offset += v.length;
-  }
-  const bytes = Buffer.alloc(offset * 8);
-  for (const t of tensors) {
-    const v = head.params[t.name];
-    for (let i = 0; i < v.length; i++) bytes.writeDoubleLE(v[i], (t.offset + i) * 8);
-  }
-  return { bytes, tensors };
+  const { bytes, entries } = packTensors(head.order, head.params, head.shapes);
+  return { bytes, tensors: entries };
 }
 
 export function assemble(head: TrainedHead, standardizer: Standardizer, labels: CefrLevel[], encoder: Encoder, o: ResolvedOptions, t: { rows: number; trainRows: number; devRows: number; perLevel: Record<string, number> }, inputs: Record<string, string>): ClassifierModel {
@@ -308,14 +298,7 @@ export function loadClassifier(dir: string): ClassifierModel {
   if (manifest.kind !== 'cefrlab-classifier') throw new UserError(`${file}: not a classifier manifest (kind ${manifest.kind}). Fix: give the --out directory of \`cefrlab classify train\``);
   const bytes = fs.readFileSync(path.join(dir, manifest.weights.file));
   if (sha256(bytes) !== manifest.weights.sha256) throw new UserError(`${path.join(dir, 'weights.bin')}: the weights do not match the manifest's hash (damaged or replaced). Fix: train the model again`);
-  const params: Record<string, Float64Array> = {};
-  const shapes: Record<string, number[]> = {};
-  for (const t of manifest.head.tensors) {
-    const v = new Float64Array(t.length);
-    for (let i = 0; i < t.length; i++) v[i] = bytes.readDoubleLE((t.offset + i) * 8);
-    params[t.name] = v;
-    shapes[t.name] = t.shape;
-  }
+  const { tensors: params, shapes } = unpackTensors(bytes, manifest.head.tensors);
   const head: TrainedHead = {
     kind: manifest.head.kind,
     inputDim: manifest.head.inputDim,

@@ -144,7 +144,8 @@ function softmaxInPlace(z: Float64Array): void {
   for (let i = 0; i < z.length; i++) z[i] /= sum;
 }
 
-const sigmoid = (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
+/** The logistic function, without overflow for large |x|. */
+export const sigmoid = (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
 
 // ---------------------------------------------------------------- forward passes (no dropout)
 
@@ -193,15 +194,23 @@ function thresholds(m: Model): Float64Array {
   return t;
 }
 
-function ordinalProba(m: Model, x: Float64Array, k: number): Float64Array {
+function ordinalProba(m: Model, x: Float64Array): Float64Array {
   const w = m.params.w;
   let eta = 0;
   for (let i = 0; i < x.length; i++) eta += w[i] * x[i];
-  const th = thresholds(m);
+  return ordinalProbs(eta, thresholds(m));
+}
+
+/**
+ * Class probabilities of the cumulative-logit (proportional odds) model, McCullagh 1980: P(y <= j) =
+ * sigmoid(cut_j - eta), each class the difference of neighbouring cumulative probabilities.
+ */
+export function ordinalProbs(eta: number, cuts: ArrayLike<number>): Float64Array {
+  const k = cuts.length + 1;
   const p = new Float64Array(k);
   let prev = 0;
   for (let j = 0; j < k - 1; j++) {
-    const F = sigmoid(th[j] - eta);
+    const F = sigmoid(cuts[j] - eta);
     p[j] = Math.max(0, F - prev);
     prev = F;
   }
@@ -220,7 +229,7 @@ export function predictProba(head: Pick<TrainedHead, 'kind' | 'classes' | 'param
       return z;
     });
   }
-  return X.map((x) => ordinalProba(head, x, k));
+  return X.map((x) => ordinalProba(head, x));
 }
 
 export function argmax(p: ArrayLike<number>): number {
