@@ -112,7 +112,7 @@ test('validation: problems name the file, the line, the path and the fix, all at
 });
 
 test('validation: option values go through the command\'s own checks; pipeline-owned options are refused', () => {
-  assert.match(problems(MINIMAL.replace('max-steps: 2', 'max-steps: 0')), /p\.yaml:8: steps\.train\.options\.max-steps: --max-steps must be a whole number of at least 1, got "0"\. Fix: e\.g\. --max-steps 1/);
+  assert.match(problems(MINIMAL.replace('max-steps: 2', 'max-steps: 0')), /p\.yaml:8: steps\.train\.options\.max-steps: --max-steps must be a whole number of 1 or more, got "0"\. Fix: give --max-steps a whole number of 1 or more/);
   assert.match(problems(MINIMAL.replace('examples: {}', 'examples: { options: { mask: words } }')), /p\.yaml:6: steps\.examples\.options\.mask: --mask must be one of hierarchical, document, paragraph, sentence, ngram, word, initial-word, random-words, got "words"/);
   assert.match(problems(MINIMAL.replace('prepare: {}', 'prepare: { options: { out: x } }')), /p\.yaml:5: steps\.prepare\.options\.out: --out is set by the pipeline itself\. Fix: remove it/);
   assert.match(problems(MINIMAL.replace('levels: [B1]', 'levels: [B1, Z9]')), /p\.yaml:3: levels\[1\]: "Z9" is not a CEFR level/);
@@ -130,7 +130,7 @@ test('validation: option values go through the command\'s own checks; pipeline-o
 test('validation: YAML and JSON syntax errors name the line', () => {
   assert.match(problems('version: 1\nsteps:\n  prepare: {\n  train: x\n'), /^\S*p\.yaml:\d: not valid YAML\/JSON: /);
   const json = JSON.stringify({ version: 1, csv: 'a.csv', levels: ['B1'], steps: { prepare: {}, examples: {}, train: { options: { model: 'tiny', seed: 'x' } } } }, null, 2);
-  assert.match(problems(json, 'p.json'), /p\.json:13: steps\.train\.options\.seed: --seed must be a whole number of at least 0, got "x"/);
+  assert.match(problems(json, 'p.json'), /p\.json:13: steps\.train\.options\.seed: --seed must be a whole number of 0 or more, got "x"/);
   assert.match(problems('{"version": 1, "csv": "a.csv",, }', 'p.json'), /p\.json:1: not valid YAML\/JSON/);
 });
 

@@ -36,7 +36,7 @@ export function labelSet(values: readonly string[]): LabelSet {
   values.forEach((v, i) => {
     if (v.trim() === '') return;
     const c = canonicalLabel(v, kind);
-    if (c == null) throw new RangeError(`row ${i + 1}: label "${v}" is not ${kind === 'cefr' ? 'a CEFR level (A1..C2) or 0' : 'a number'}`);
+    if (c == null) throw Object.assign(new RangeError(`label "${v}" is not ${kind === 'cefr' ? 'a CEFR level (A1..C2) or 0' : 'a number'}`), { row: i });
     seen.add(c);
   });
   return { kind, classes: [...seen].sort((a, b) => rank(a, kind) - rank(b, kind)) };

@@ -1,6 +1,11 @@
 /** The `cefrlab` command line: thin wrappers over the library; each command lives in ./commands. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Command } from 'commander';
 import { UserError } from '../runtime/errors';
+import { checkOutputPath } from '../runtime/output-path';
+import { projectRoot } from '../runtime/paths';
+import { SUMMARIES } from './summaries';
 import { isMemoryError, firstLine } from '../train/memory';
 import { registerDoctor } from './commands/doctor';
 import { registerRunNotebooks } from './commands/run-notebooks';
@@ -25,8 +30,14 @@ import { registerCat } from './commands/cat';
 export function buildProgram(): Command {
   const program = new Command('cefrlab')
     .description('CEFR Lab: learner corpora, infilling language models and CEFR assessment')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    // A list of commands shows each by name and its one-line summary; arguments and options are in its --help.
+    .configureHelp({ subcommandTerm: (cmd) => cmd.name() })
+    .addHelpText('after', '\nRun `cefrlab <command> --help` for its options and what it costs.');
+  // Before any command's work: its output path (--out, --output, -o) can be written (the work may take hours).
+  program.hook('preAction', (_root, action) => checkOutputOptions(action));
   // In the order of the guide's pipeline, so `--help` reads as a table of contents.
   registerDoctor(program);
   registerPrepare(program);
@@ -48,7 +59,31 @@ export function buildProgram(): Command {
   registerIrt(program);
   registerCat(program);
   // Each command module registers itself here (one line per command).
+  applySummaries(program, '');
   return program;
+}
+
+function packageVersion(): string {
+  return (JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** Every command listed with its one-line summary from the table (src/cli/summaries.ts). */
+function applySummaries(cmd: Command, prefix: string): void {
+  for (const sub of cmd.commands) {
+    const name = prefix ? `${prefix} ${sub.name()}` : sub.name();
+    if (SUMMARIES[name]) sub.summary(SUMMARIES[name]);
+    applySummaries(sub, name);
+  }
+}
+
+/** `--out <dir>` (and pretrain's --work-dir) names a folder to create, any other --out/--output a file. */
+function checkOutputOptions(action: Command): void {
+  for (const opt of action.options) {
+    const key = opt.attributeName();
+    if (key !== 'out' && key !== 'output' && key !== 'workDir') continue;
+    const value = action.getOptionValue(key) as unknown;
+    if (typeof value === 'string' && value !== '') checkOutputPath(value, opt.long ?? `--${key}`, /<dir>/i.test(opt.flags) ? 'dir' : 'file');
+  }
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,11 +1,20 @@
 /** Commander value parsers shared by the command files: each names the option and the fix in its error. */
 import { UserError } from '../runtime/errors';
 
-/** A whole number >= min. */
-export function wholeNumber(name: string, min = 0) {
+/**
+ * The message for a whole number out of range: the range in words ("from 0 to 65535", "of 1 or more") and,
+ * when the caller knows a typical value, an example of it; never the bound itself as the suggestion.
+ */
+export function wholeNumberMessage(name: string, value: string, min: number, max = Infinity, example?: number): string {
+  const range = max < Infinity ? `from ${min} to ${max}` : `of ${min} or more`;
+  return `${name} must be a whole number ${range}, got "${value}". Fix: give ${name} a whole number ${range}${example !== undefined ? `, e.g. ${name} ${example}` : ''}`;
+}
+
+/** A whole number >= min (`example`: a typical value for the fix). */
+export function wholeNumber(name: string, min = 0, example?: number) {
   return (value: string): number => {
     const v = Number(value);
-    if (!/^\s*\d+\s*$/.test(value) || v < min) throw new UserError(`${name} must be a whole number of at least ${min}, got "${value}". Fix: e.g. ${name} ${Math.max(min, 1)}`);
+    if (!/^\s*\d+\s*$/.test(value) || v < min) throw new UserError(wholeNumberMessage(name, value, min, Infinity, example));
     return v;
   };
 }

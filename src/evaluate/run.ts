@@ -3,9 +3,12 @@
  * evaluation notebook) call. Models come from EXP_DIR/checkpoints/best (else last); test sets are
  * EXAMPLES_DIR/<tag> plus, for `eval`, the single-mask-type sets built from the same split.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadModel } from '../model/checkpoint';
 import { UserError } from '../runtime/errors';
+import { progress, type Progress } from '../runtime/progress';
+import { textTable } from '../runtime/text-table';
 import { resolveModelDir } from '../objective/experiment-dir';
 import { evalSample } from '../objective/batch';
 import { openExamples, singleTypeSets } from '../ilm/store-open';
@@ -19,6 +22,8 @@ export interface EvalOptions {
   maxExamples?: number;
   seed?: number;
   batchSize?: number;
+  /** Show progress with an ETA over all the sets (src/runtime/progress.ts); the command line turns it on. */
+  progress?: boolean;
 }
 
 export interface ExperimentEval {
@@ -42,16 +47,25 @@ export async function evaluateExperiment(expDir: string, examplesDir: string, op
   const batchSize = opts.batchSize ?? 8;
   const modelDir = resolveModelDir(expDir);
   const model = loadModel(modelDir);
+  let bar: Progress | null = null;
   try {
-    const run = async (name: string) => {
-      const set = openExamples(examplesDir, name);
-      return { mask: set.header.masking.mask, metrics: await evaluateModel(model, set.source, evalSample(seed, set.source.count, maxExamples), { batchSize }) };
-    };
-    const { mask, metrics: overall } = await run(tag);
-    const perMaskType = [];
-    for (const s of singleTypeSets(examplesDir, tag)) perMaskType.push({ mask: s.mask, set: s.name, metrics: (await run(s.name)).metrics });
-    return { expDir, modelDir, examplesDir, tag, mask, seed, maxExamples, overall, perMaskType };
+    // Every set is opened first, so that the progress counts the examples of all of them.
+    const sets = [{ name: tag, mask: null as string | null }, ...singleTypeSets(examplesDir, tag).map((s) => ({ name: s.name, mask: s.mask as string | null }))].map((s) => {
+      const set = openExamples(examplesDir, s.name);
+      return { ...s, set, indices: evalSample(seed, set.source.count, maxExamples) };
+    });
+    let before = 0;
+    if (opts.progress) bar = progress('eval', sets.reduce((n, s) => n + s.indices.length, 0));
+    const results = [];
+    for (const s of sets) {
+      const metrics = await evaluateModel(model, s.set.source, s.indices, { batchSize, onBatch: (done) => bar?.update(before + done, { set: s.name }) });
+      before += s.indices.length;
+      results.push({ mask: s.mask ?? s.set.header.masking.mask, set: s.name, metrics });
+    }
+    const [first, ...rest] = results;
+    return { expDir, modelDir, examplesDir, tag, mask: first.mask, seed, maxExamples, overall: first.metrics, perMaskType: rest };
   } finally {
+    bar?.stop();
     model.dispose();
   }
 }
@@ -61,15 +75,15 @@ const num = (x: number | null, digits: number) => (x === null ? '-' : x.toFixed(
 /** The printed table of `cefrlab eval`. */
 export function evalTable(r: ExperimentEval): string {
   const rows: Array<[string, EvalMetrics]> = [[`${r.tag} (${r.mask})`, r.overall], ...r.perMaskType.map((p) => [`${p.set} (${p.mask})`, p.metrics] as [string, EvalMetrics])];
-  const w = Math.max(22, ...rows.map(([n]) => n.length));
-  const head = `${'set'.padEnd(w)}  examples  ${['context', 'infill', 'infill text'].map((g) => `${g} loss / ppl / tokens`.padStart(34)).join('')}`;
-  const lines = [`Model ${r.modelDir} on ${r.examplesDir}`, head];
-  for (const [name, m] of rows) {
-    const g = (x: EvalMetrics['context']) => `${num(x.loss, 4)} / ${num(x.perplexity, 2)} / ${x.tokens}`.padStart(34);
-    lines.push(`${name.padEnd(w)}  ${String(m.examples).padStart(8)}  ${g(m.context)}${g(m.infill)}${g(m.infillTextOnly)}`);
-  }
-  lines.push(`Headline: infill-text-only perplexity ${num(r.overall.infillTextOnly.perplexity, 2)}`);
-  return lines.join('\n');
+  const head = ['set', 'examples', ...['context', 'infill', 'text'].flatMap((g) => [`${g} loss`, `${g} ppl`, `${g} tokens`])];
+  const g = (x: EvalMetrics['context']) => [num(x.loss, 4), num(x.perplexity, 2), String(x.tokens)];
+  const body = rows.map(([name, m]) => [name, String(m.examples), ...g(m.context), ...g(m.infill), ...g(m.infillTextOnly)]);
+  return [
+    `Model ${r.modelDir} on ${r.examplesDir}`,
+    textTable(head, body),
+    'infill: answers and end-of-answer tokens; text: the answers alone (infill text only)',
+    `Headline: infill-text-only perplexity ${num(r.overall.infillTextOnly.perplexity, 2)}`,
+  ].join('\n');
 }
 
 const LEVEL_IN_NAME = /(?:^|[^a-z0-9])(a1|a2|b1|b2|c1|c2)(?:[^a-z0-9]|$)/i;
@@ -92,6 +106,7 @@ export function modelEntry(arg: string): ModelEntry {
   const { label, dir } = splitLabel(arg);
   if (label && LEVEL_LABEL.test(label)) return { label, dir, level: label.toUpperCase() };
   if (label && /^(general|all)$/i.test(label)) return { label, dir, level: null };
+  if (!fs.existsSync(dir)) throw new UserError(`${dir}: model directory not found. Fix: check the path, or train the model first with \`cefrlab train ${dir} EXAMPLES_DIR\``);
   const recorded = experimentLevel(dir);
   if (recorded === 'all') return { label: label ?? 'general', dir, level: null };
   const named = LEVEL_IN_NAME.exec(path.basename(path.resolve(dir)))?.[1]?.toUpperCase() ?? null;

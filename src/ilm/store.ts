@@ -97,7 +97,7 @@ export class ExampleStore {
   private fd: number;
 
   private constructor(readonly file: string) {
-    if (!fs.existsSync(file)) throw new UserError(`${file}: example store not found. Fix: ${GENERIC_FIX}`);
+    if (!fs.existsSync(file)) throw new UserError(`${file}: example store not found. Fix: check the path (an example store is OUT_DIR/<split> of \`cefrlab examples SPLIT DATA_DIR OUT_DIR\`), or build it with that command`);
     this.fd = fs.openSync(file, 'r');
     const size = fs.fstatSync(this.fd).size;
     const fail = (problem: string, fix: string): never => {

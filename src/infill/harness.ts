@@ -63,7 +63,7 @@ export interface HarnessOptions extends SamplingOptions {
   /** Seed of masks and samples (default 42). */
   seed?: number;
   masking?: MaskingMode;
-  /** Cap on tokens an ILM generates per sample (default: what fits in the model). */
+  /** Cap on tokens an ILM generates per sample (default: by the blanks' types, src/infill/defaults.ts). */
   maxNewTokens?: number;
 }
 
@@ -248,6 +248,7 @@ async function evaluateIlm(model: GPT2, masked: MaskedText, rng: Rng, settings: 
     topK: settings.topK,
     nucleus: settings.nucleus,
     maxNewTokens: settings.maxNewTokens ?? undefined,
+    blankTypes: masked.types,
   });
   const samples = rows.map((row) => {
     const fills = row.answers.map(decodeTokens);

@@ -13,13 +13,16 @@ import { UserError } from '../runtime/errors';
 import { encodeBlankedText, fillBlanks, markFills, type ParsedText } from './blanks';
 import { branchCache, decodeStep, disposeCache, prefill } from './forward';
 import { logProbOf, resolveSampling, sampleToken, type SamplingOptions } from './sample';
-import { END_ID, SEP_ID, allowedInAnswer, decodeTokens } from './vocab';
+import { END_ID, SEP_ID, allowedInAnswer, decodeTokens, type BlankType } from './vocab';
+import { defaultMaxNewTokens } from './defaults';
 
 export interface GenerateOptions extends SamplingOptions {
   /** Number of samples (rows of the batch). Default 1. */
   n?: number;
-  /** Most tokens to generate after the separator; default (and cap): what fits in the model's positions. */
+  /** Most tokens to generate after the separator; default: the blanks' budgets (defaults.ts); cap: what fits in the model's positions. */
   maxNewTokens?: number;
+  /** The blanks' types, which give the default of `maxNewTokens` (without them: what fits). */
+  blankTypes?: readonly BlankType[];
   /** Record the logits row each sampled token came from (tests compare them with a plain forward pass). */
   traceLogits?: boolean;
 }
@@ -51,7 +54,7 @@ export async function generateAnswers(model: GPT2, prompt: number[], blanks: num
     throw new UserError(`the text is ${prompt.length} tokens with its blanks and separator, but the model reads at most ${P} (and needs room for the answers). Fix: shorten the text`);
   }
   const room = P - prompt.length;
-  const limit = Math.min(room, options.maxNewTokens ?? room);
+  const limit = Math.min(room, options.maxNewTokens ?? (options.blankTypes ? defaultMaxNewTokens(options.blankTypes) : room));
   if (!(limit >= 1)) throw new UserError(`the length limit must be at least 1 token, got ${options.maxNewTokens}. Fix: raise --max-new-tokens`);
   const V = model.config.vocab_size;
   const rows: GeneratedRow[] = Array.from({ length: n }, () => ({ generated: [], answers: [], complete: false, logProb: 0, trace: options.traceLogits ? [] : undefined }));
@@ -144,7 +147,7 @@ export function infillPrompt(text: string): { parsed: ParsedText; prompt: number
 export async function infill(model: GPT2, text: string, options: InfillOptions = {}): Promise<InfillResult[]> {
   const { parsed, prompt } = infillPrompt(text);
   const rng = options.rng ?? new Rng(options.seed ?? 0);
-  const rows = await generateAnswers(model, prompt, parsed.blanks.length, rng, options);
+  const rows = await generateAnswers(model, prompt, parsed.blanks.length, rng, { blankTypes: parsed.blanks.map((b) => b.type), ...options });
   return rows.map((row) => {
     const fills = row.answers.map(decodeTokens);
     const filled = fillBlanks(parsed, fills);

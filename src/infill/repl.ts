@@ -51,8 +51,8 @@ export interface ReplOptions {
 const HELP = `Type a text with blanks and press Enter, e.g.  She ate [MASK] for breakfast.
 Blanks: [MASK] or [word] (a word), [ngram], [sentence], [paragraph], [document]; \\[MASK] is literal text.
 Settings: :n 3   :nucleus 0.9   :temperature 1   :top-k 40 (0 = off)   :seed 0   :top 10 (single-token fills, 0 = off)
-          :max-new-tokens 64 (0 = what fits)   :settings (show them)
-Rank candidate fills for the last text:  :rank goes; go; went   (fills of several blanks: goes|home; go|house)
+          :max-new-tokens 64 (0 = by blank type)   :settings (show them)
+Rank candidate fills for the last text:  :rank goes; go; went  or  :rank goes go went   (fills of several words: went home; came back; of several blanks: goes|home; go|house)
           :scoring with-next-word (default: a word blank scored with the word after it) or :scoring blank
 Leave with quit, exit or Ctrl-D.`;
 
@@ -99,7 +99,7 @@ export function applySetting(settings: ReplSettings, name: string, raw: string):
 }
 
 export function describeSettings(s: ReplSettings): string {
-  return `n ${s.n}, nucleus ${s.nucleus}, temperature ${s.temperature}, top-k ${s.topK || 'off'}, seed ${s.seed}, top ${s.top || 'off'}, max-new-tokens ${s.maxNewTokens || 'what fits'}, scoring ${s.scoring}`;
+  return `n ${s.n}, nucleus ${s.nucleus}, temperature ${s.temperature}, top-k ${s.topK || 'off'}, seed ${s.seed}, top ${s.top || 'off'}, max-new-tokens ${s.maxNewTokens || 'by blank type'}, scoring ${s.scoring}`;
 }
 
 /** Run the loop until quit or end of input. Resolves with the number of texts filled. */
@@ -130,7 +130,11 @@ export async function runRepl(options: ReplOptions): Promise<{ texts: number }> 
           say(describeSettings(settings));
         } else if (line.startsWith(':rank')) {
           if (lastText === null) throw new UserError('no text to rank candidates for yet. Fix: type a text with a blank first, then :rank goes; go');
-          const candidates = line.slice(5).split(';').map((c) => c.trim()).filter((c) => c.length > 0);
+          // `goes; go` (fills of several words possible), or the command line's form `goes go`, one word each.
+          const rest = line.slice(5);
+          const bySemicolon = rest.includes(';');
+          const candidates = (bySemicolon ? rest.split(';') : rest.split(/\s+/)).map((c) => c.trim()).filter((c) => c.length > 0);
+          if (!bySemicolon && candidates.length > 1 && !options.json) say(`(read as ${candidates.length} one-word candidates; separate fills of several words with ";", e.g. :rank went home; came back)`);
           const ranked = await rank(options.model, lastText, candidates, { scoring: settings.scoring });
           if (options.json) say(JSON.stringify({ rank: ranked.map((r) => ({ candidate: r.candidate, fills: r.fills, logProb: r.logProb, meanLogProb: r.meanLogProb, share: r.share })) }));
           else ranked.forEach((r, i) => say(`${i + 1}. ${r.candidate.padEnd(20)} log-prob ${r.logProb.toFixed(3)}  per token ${r.meanLogProb.toFixed(3)}  share ${(100 * r.share).toFixed(1)} %  ${r.text}`));

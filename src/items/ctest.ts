@@ -58,7 +58,7 @@ export function buildCTest(passage: string, options: CTestOptions = {}): CTestIt
   const id = options.id ?? 'ctest';
   const maxGaps = options.maxGaps ?? Infinity;
   const sentences = passageSentences(passage);
-  if (sentences.length < 3) throw new RangeError(`buildCTest: ${id} needs at least 3 sentences (first and last stay whole), got ${sentences.length}`);
+  if (sentences.length < 3) throw new RangeError(`C-test ${id}: the passage needs at least 3 sentences (the first and last stay whole), it has ${sentences.length}`);
   const middleStart = sentences[0][1];
   const middleEnd = sentences[sentences.length - 1][0];
   const segments: CTestSegment[] = [];
@@ -87,7 +87,7 @@ export function buildCTest(passage: string, options: CTestOptions = {}): CTestIt
     cursor = m.index + word.length;
   }
   if (cursor < passage.length) segments.push({ text: passage.slice(cursor) });
-  if (gaps.length === 0) throw new RangeError(`buildCTest: ${id} has no word to damage between its first and last sentence`);
+  if (gaps.length === 0) throw new RangeError(`C-test ${id}: the passage has no word to damage between its first and last sentence`);
   const d = typeof options.difficulty === 'function' ? options.difficulty(passage) : (options.difficulty ?? 50);
   return { id, format: 'ctest', difficulty: d, bin: binOf(d), passage, segments, gaps };
 }

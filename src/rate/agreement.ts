@@ -16,6 +16,7 @@ import { confusionMatrix, quadraticWeightedKappa } from '../metrics/classificati
 import { bootstrapCI } from '../metrics/bootstrap';
 import { lowerMedian } from '../metrics/descriptive';
 import { agreementByGroup, type GroupAgreement } from '../metrics/fairness';
+import { textTable } from '../runtime/text-table';
 
 export interface RatingScale {
   kind: 'cefr' | 'numeric';
@@ -230,17 +231,12 @@ const f = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 export function agreementTable(r: AgreementReport): string {
   const lines: string[] = [];
   lines.push(`${r.n} items; machine column ${r.machine}${r.machineMissing ? ` (${r.machineMissing} empty: left out)` : ''}; scale ${r.scale.join(' ')}`);
-  lines.push('', 'reference      n    QWK   90% CI           exact  adjacent');
-  for (const [name, q] of Object.entries(r.qwk)) {
-    lines.push(`${name.padEnd(12)} ${String(q.n).padStart(4)}  ${f(q.estimate)}  [${f(q.ci90[0])}, ${f(q.ci90[1])}]   ${f(r.exact[name], 2)}   ${f(r.adjacent[name], 2)}`);
-  }
-  if (r.humanHuman.length) {
-    lines.push('', 'human-human    n    QWK   90% CI');
-    for (const h of r.humanHuman) lines.push(`${`${h.a}~${h.b}`.padEnd(12)} ${String(h.n).padStart(4)}  ${f(h.estimate)}  [${f(h.ci90[0])}, ${f(h.ci90[1])}]`);
-  }
+  const ci = (c: readonly [number, number] | number[]) => `[${f(c[0])}, ${f(c[1])}]`;
+  lines.push('', textTable(['reference', 'n', 'QWK', '90% CI', 'exact', 'adjacent'], Object.entries(r.qwk).map(([name, q]) => [name, String(q.n), f(q.estimate), ci(q.ci90), f(r.exact[name], 2), f(r.adjacent[name], 2)])));
+  if (r.humanHuman.length) lines.push('', textTable(['human-human', 'n', 'QWK', '90% CI'], r.humanHuman.map((h) => [`${h.a}~${h.b}`, String(h.n), f(h.estimate), ci(h.ci90)])));
   for (const [col, groups] of Object.entries(r.byGroup)) {
-    lines.push('', `by ${col} (against ${r.reference})`, 'group            n    QWK   QWK(IS)  mean diff  mean diff(IS)  human sd');
-    for (const g of groups) lines.push(`${g.group.slice(0, 14).padEnd(14)} ${String(g.n).padStart(4)}  ${f(g.qwk)}  ${f(g.qwkImportanceSampled)}   ${f(g.meanDifference, 2).padStart(6)}     ${f(g.meanDifferenceImportanceSampled, 2).padStart(6)}       ${f(g.humanSd, 2)}`);
+    lines.push('', `by ${col} (against ${r.reference}; IS: importance-sampled)`);
+    lines.push(textTable(['group', 'n', 'QWK', 'QWK(IS)', 'mean diff', 'mean diff(IS)', 'human sd'], groups.map((g) => [g.group, String(g.n), f(g.qwk), f(g.qwkImportanceSampled), f(g.meanDifference, 2), f(g.meanDifferenceImportanceSampled, 2), f(g.humanSd, 2)])));
   }
   return lines.join('\n');
 }

@@ -36,7 +36,7 @@ export interface RunManifestInput {
 
 /** What the learning-rate schedule in force is, in words (for the manifest and the first log lines). */
 export function scheduleApplies(schedule: ResolvedSchedule): string {
-  if (schedule.name === 'given') return 'the --lr given';
+  if (schedule.name === 'given') return 'set explicitly';
   return schedule.name === 'fine-tuning'
     ? `fine-tuning default (--init given): ${FINE_TUNING.lr.toExponential()}, constant`
     : `from-scratch default (no --init): ${FROM_SCRATCH.lr.toExponential()}, warm-up, cosine decay to ${100 * FROM_SCRATCH.minLrRatio} %`;

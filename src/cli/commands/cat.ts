@@ -3,11 +3,12 @@ import type { Command } from 'commander';
 import { UserError } from '../../runtime/errors';
 import { DEFAULT_CAT_CONFIG as D, STOP_RULES, type StopRule } from '../../cat/engine';
 
-function num(name: string, { integer = false, min = -Infinity, max = Infinity } = {}) {
+function num(name: string, { integer = false, min = -Infinity, max = Infinity, example = undefined as number | undefined } = {}) {
   return (value: string): number => {
     const x = Number(value);
     if (value.trim() === '' || !Number.isFinite(x) || (integer && !Number.isInteger(x)) || x < min || x > max) {
-      throw new UserError(`${name} must be ${integer ? 'a whole number' : 'a number'}${min > -Infinity ? ` ≥ ${min}` : ''}${max < Infinity ? ` ≤ ${max}` : ''}, got "${value}". Fix: e.g. ${name} ${integer ? Math.max(1, min) : 0.2}`);
+      const range = min > -Infinity && max < Infinity ? ` from ${min} to ${max}` : min > -Infinity ? ` of ${min} or more` : max < Infinity ? ` of ${max} or less` : '';
+      throw new UserError(`${name} must be ${integer ? 'a whole number' : 'a number'}${range}, got "${value}". Fix: give ${name} ${integer ? 'a whole number' : 'a number'}${range}${example !== undefined ? `, e.g. ${name} ${example}` : ''}`);
     }
     return x;
   };
@@ -138,7 +139,7 @@ export function registerCat(program: Command): void {
         'Sessions are kept in an append-only journal (DATA/sessions.jsonl), so a refresh resumes and a restart loses nothing answered.',
     )
     .requiredOption('--bank <BANK.jsonl>', 'the item bank')
-    .option('--port <n>', 'port', num('--port', { integer: true, min: 0, max: 65535 }), 8080)
+    .option('--port <n>', 'port', num('--port', { integer: true, min: 0, max: 65535, example: 8080 }), 8080)
     .option('--host <host>', 'interface to bind (127.0.0.1: this machine only)', '127.0.0.1')
     .option('--data <dir>', 'directory of the session journal', 'experiments/cat-sessions')
     .option('--max-items <n>', 'items per test', num('--max-items', { integer: true, min: 1 }), D.maxItems)

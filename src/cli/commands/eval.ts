@@ -25,7 +25,7 @@ export function registerEval(program: Command): void {
       if (o.batchSize < 1) throw new UserError('--batch-size must be at least 1. Fix: e.g. --batch-size 8');
       const { evaluateExperiment, evalTable } = await import('../../evaluate/run');
       await (await import('../../runtime/backend')).initBackend();
-      const r = await evaluateExperiment(expDir, examplesDir, { tag: o.tag, maxExamples: o.maxExamples, seed: o.seed, batchSize: o.batchSize });
+      const r = await evaluateExperiment(expDir, examplesDir, { tag: o.tag, maxExamples: o.maxExamples, seed: o.seed, batchSize: o.batchSize, progress: true });
       if (o.out) writeJsonAtomic(o.out, r);
       process.stdout.write((o.json ? JSON.stringify(r, null, 2) : evalTable(r)) + '\n');
     });

@@ -6,6 +6,7 @@ import { EXAMPLE_DEFAULTS, SPLITS } from '../../ilm/examples-options';
 import { MASK_KINDS, type MaskKind } from '../../ilm/masks';
 import type { Task } from '../../ilm/store';
 import { wholeNumber } from '../options';
+import { checkOutputPath } from '../../runtime/output-path';
 
 function probability(flag: string, example: string): (value: string) => number {
   return (value) => {
@@ -51,6 +52,7 @@ export function registerExamples(program: Command): void {
         outDir: string,
         o: { task: Task; seed: number; examplesPerDoc: number; maxRetries: number; mask: MaskKind; p: number; pWord?: number; pFunction?: number; minSpans?: number; maxSpans?: number; allowDuplicates: boolean; seqLen: number; skipIncomplete: boolean; workers?: number; name?: string },
       ) => {
+        checkOutputPath(outDir, 'OUT_DIR', 'dir');
         const { buildExamples, formatSummary } = await import('../../ilm/examples');
         const result = await buildExamples(split, dataDir, outDir, {
           task: o.task,

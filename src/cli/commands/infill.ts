@@ -2,6 +2,7 @@
 import { Option, type Command } from 'commander';
 import { UserError } from '../../runtime/errors';
 import { numberIn, wholeNumber } from '../options';
+import { describeMaxNewTokens } from '../../infill/defaults';
 import { DEFAULT_RANK_SCORING, RANK_SCORINGS, type RankScoring } from '../../infill/rank-scoring';
 
 /** What `addSamplingOptions` adds to a command's parsed options. */
@@ -18,7 +19,7 @@ export function addSamplingOptions(cmd: Command): Command {
     .option('--nucleus <p>', 'nucleus (top-p) sampling: sample among the most probable tokens whose probability adds up to p (1 = off)', numberIn('--nucleus', 0, 1), 0.95)
     .option('--temperature <t>', 'divide the logits by t before sampling (< 1 sharper, > 1 flatter)', numberIn('--temperature', 0, Infinity), 1)
     .option('--top-k <k>', 'sample among the k most probable tokens only (0 = off)', wholeNumber('--top-k', 0), 0)
-    .option('--max-new-tokens <n>', 'stop a sample after n generated tokens even if not every blank is filled (default: what fits in the model)', wholeNumber('--max-new-tokens', 1));
+    .option('--max-new-tokens <n>', `stop a sample after n generated tokens even if not every blank is filled (default: per blank, by its type: ${describeMaxNewTokens()}; summed over the blanks, at most what fits in the model)`, wholeNumber('--max-new-tokens', 1));
 }
 
 /** `--scoring`, how `rank` scores a fill, shared by infill and interactive. */

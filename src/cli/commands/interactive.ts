@@ -19,7 +19,7 @@ export function registerInteractive(program: Command): void {
     .description(
       'Interactive infilling: type a text with blanks ([MASK], [word], [ngram], [sentence], [paragraph], [document]) and get fills. ' +
         'Change settings with :n 3, :nucleus 0.9, :temperature 1, :top-k 40, :seed 0, :top 10, :max-new-tokens 64, :scoring blank; ' +
-        'rank fills of the last text with :rank goes; go (scored as :scoring says); :help lists everything; quit, exit or Ctrl-D leaves. Reads piped input too.',
+        'rank fills of the last text with :rank goes go, or :rank went home; came back for fills of several words (scored as :scoring says); :help lists everything; quit, exit or Ctrl-D leaves. Reads piped input too.',
     )
     .requiredOption('--model <EXP_DIR>', 'experiment directory (uses checkpoints/best, else checkpoints/last) or a model directory')
     .option('--n <n>', 'samples per text (change with :n)', wholeNumber('--n', 1), 3)

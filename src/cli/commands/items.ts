@@ -43,13 +43,14 @@ export function registerItems(program: Command): void {
     .action(async (o: { text: string; maxGaps?: number; modelDir?: string; json?: boolean }) => {
       const { buildCTest, renderCTestText } = await import('../../items/ctest');
       const { passageScaleFor } = await import('./scale');
-      const s = await passageScaleFor(o.modelDir);
-      let item;
+      // The passage is checked before the scale is loaded (or trained, which takes a while).
       try {
-        item = buildCTest(o.text, { id: 'ctest', maxGaps: o.maxGaps, difficulty: (p) => Math.round(s.predict(p) * 1000) / 1000 });
+        buildCTest(o.text, { id: 'ctest', maxGaps: o.maxGaps, difficulty: () => 0 });
       } catch (e) {
-        throw new UserError(`${(e as Error).message}. Fix: pass a longer passage with --text`);
+        throw new UserError(`--text: ${(e as Error).message.replace(/^C-test \S+: /, '')}. Fix: pass a longer passage with --text`);
       }
+      const s = await passageScaleFor(o.modelDir);
+      const item = buildCTest(o.text, { id: 'ctest', maxGaps: o.maxGaps, difficulty: (p) => Math.round(s.predict(p) * 1000) / 1000 });
       if (o.json) return out(JSON.stringify(item, null, 2));
       out(renderCTestText(item));
       out(`\ndifficulty ${item.difficulty.toFixed(1)} (bin ${item.bin}); ${item.gaps.length} gaps; answers: ${item.gaps.map((g) => g.answer).join(' ')}`);

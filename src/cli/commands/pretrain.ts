@@ -1,5 +1,5 @@
 /** `cefrlab pretrain`: train the base ILM shipped in data/models/base (src/pretrain/pretrain.ts). */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { UserError } from '../../runtime/errors';
 import type { PretrainCorpus } from '../../pretrain/corpus';
 import type { PretrainOptions } from '../../pretrain/pretrain';
@@ -36,7 +36,7 @@ function addStageSettings(cmd: Command, prefix: 'word' | 'long', stage: string):
   for (const s of STAGE_SETTINGS) {
     const flag = `--${prefix}-${s.flag}`;
     const dflt = (D as Record<string, unknown>)[`${prefix}${s.key}`];
-    cmd.option(`${flag} <${s.value}>`, `${stage}: ${s.help} (default ${dflt})`, s.parse(flag));
+    cmd.addOption(new Option(`${flag} <${s.value}>`, `${stage}: ${s.help} (default ${dflt})`).argParser(s.parse(flag)).hideHelp());
   }
   return cmd;
 }
@@ -45,16 +45,15 @@ export function registerPretrain(program: Command): void {
   const cmd = program
     .command('pretrain')
     .description(
-      'Pretrain the base ILM model from random weights on the embedded English that is not the learner test corpus (Brown, ELLIPSE, ' +
-        'OneStopEnglish, CEFR-SP; never CEFR-ASAG): corpus with a held-out part per corpus -> ILM examples with hierarchical masks -> ' +
-        'training (resumes from its checkpoint when rerun) -> the best checkpoint in half precision with config.json, ' +
-        'manifest.json (hashes, options, steps, validation perplexity per corpus) and README.md in --out (default data/models/base, what `train --init base` uses). ' +
-        'Three stages, and an experimental fourth: stage 1 (hierarchical masks) is exported to WORK_DIR/stage1 (reused while its options match); stage 2, ' +
-        '--word-steps steps on one-word blanks in short pieces, stage 1\'s examples mixed in, continues from it and is exported to WORK_DIR/stage2 ' +
-        '(reused likewise); stage 3, --long-steps steps on one-word blanks in pieces of up to --long-max-words words, continues from that ' +
-        'before the export to --out. With --dense-steps, stage 3 goes to WORK_DIR/stage3 (reused likewise) and stage 4, steps on the same pieces with function ' +
-        'words blanked with probability --dense-function-p and other words with --dense-p, continues from it before the export (--long-steps 0: ' +
-        'stage 2 goes to --out; --word-steps 0: stage 1 alone). Defaults: the settings of the shipped model (no stage 4).',
+      'Pretrain the base ILM model shipped in data/models/base (what `train --init base` uses) from random weights on the embedded ' +
+        'English that is not the learner test corpus (Brown, ELLIPSE, OneStopEnglish, CEFR-SP; never CEFR-ASAG), in three stages: ' +
+        'hierarchical masks, then one-word blanks in short pieces, then in longer ones. Resumes from its checkpoint when rerun. ' +
+        'About 3 h on 2 cores with the defaults, the settings of the shipped model.',
+    )
+    .addHelpText(
+      'after',
+      '\nThe stages, where each is exported and reused, the settings of stages 2-4 (--word-*, --long-*, --dense-*, hidden here) ' +
+        'with their defaults, and why the shipped model was built this way: docs/pretrain.md.',
     )
     .option('--work-dir <dir>', 'corpus, examples and the training run (default experiments/pretrain-base)')
     .option('--out <dir>', 'where the exported model goes (default data/models/base)')
@@ -80,15 +79,15 @@ export function registerPretrain(program: Command): void {
     .option('--valid-max-examples <n>', 'held-out examples per corpus for the exported perplexities (default 1000, 0: all)', wholeNumber('--valid-max-examples', 0))
     .option('--word-steps <n>', `steps of stage 2, one-word blanks in short pieces, from stage 1's weights (default ${D.wordSteps}, as the shipped base; 0: the base is stage 1 alone)`, wholeNumber('--word-steps', 0));
   addStageSettings(cmd, 'word', 'stage 2')
-    .option('--word-initial-examples-per-doc <n>', 'stage 2: examples per training piece that blank the first word of a sentence, whose answer the right side decides (default 0: none)', wholeNumber('--word-initial-examples-per-doc', 0))
-    .option('--word-layers <n>', 'stage 2: grow stage 1\'s model to n layers first, the new blocks appended as the identity (default 0: stage 1\'s depth)', wholeNumber('--word-layers', 0))
-    .option('--no-word-mix', 'stage 2: train on the one-word examples alone (default: stage 1\'s hierarchical examples, cut to the same length, are drawn in too)')
+    .addOption(new Option('--word-initial-examples-per-doc <n>', 'stage 2: examples per training piece that blank the first word of a sentence, whose answer the right side decides (default 0: none)').argParser(wholeNumber('--word-initial-examples-per-doc', 0)).hideHelp())
+    .addOption(new Option('--word-layers <n>', 'stage 2: grow stage 1\'s model to n layers first, the new blocks appended as the identity (default 0: stage 1\'s depth)').argParser(wholeNumber('--word-layers', 0)).hideHelp())
+    .addOption(new Option('--no-word-mix', 'stage 2: train on the one-word examples alone (default: stage 1\'s hierarchical examples, cut to the same length, are drawn in too)').hideHelp())
     .option('--long-steps <n>', `steps of stage 3, one-word blanks in longer pieces, from stage 2's weights, which are exported to WORK_DIR/stage2 and reused (default ${D.longSteps}, as the shipped base; 0: none)`, wholeNumber('--long-steps', 0));
   addStageSettings(cmd, 'long', 'stage 3')
     .option('--dense-steps <n>', `steps of stage 4, stage 3's pieces with several one-word blanks each, from stage 3's weights, which are exported to WORK_DIR/stage3 and reused (default ${D.denseSteps}: none, an experiment the shipped base does not have); batch, length, warm-up and context share as stage 3`, wholeNumber('--dense-steps', 0))
-    .option('--dense-p <x>', `stage 4: probability that a word other than a function word is blanked (default ${D.denseP})`, nonNegative('--dense-p'))
-    .option('--dense-function-p <x>', `stage 4: probability that a function word (src/ilm/function-words.ts) is blanked (default ${D.denseFunctionP})`, nonNegative('--dense-function-p'))
-    .option('--dense-lr <x>', `stage 4: AdamW peak learning rate, cosine decay to a tenth (default ${D.denseLr})`, nonNegative('--dense-lr'))
+    .addOption(new Option('--dense-p <x>', `stage 4: probability that a word other than a function word is blanked (default ${D.denseP})`).argParser(nonNegative('--dense-p')).hideHelp())
+    .addOption(new Option('--dense-function-p <x>', `stage 4: probability that a function word (src/ilm/function-words.ts) is blanked (default ${D.denseFunctionP})`).argParser(nonNegative('--dense-function-p')).hideHelp())
+    .addOption(new Option('--dense-lr <x>', `stage 4: AdamW peak learning rate, cosine decay to a tenth (default ${D.denseLr})`).argParser(nonNegative('--dense-lr')).hideHelp())
     .option('--corpora <names...>', 'only these corpora (brown ellipse onestopenglish cefr-sp)')
     .option('--restart', 'delete the run\'s checkpoints and start again instead of resuming', false)
     .option('--prepare-only', 'build the corpus and the examples, then stop', false)

@@ -1,11 +1,12 @@
 /** `cefrlab rate`: rate essays with a chat model on an OpenAI-compatible endpoint (src/rate/run.ts). */
 import type { Command } from 'commander';
 import { UserError } from '../../runtime/errors';
+import { wholeNumberMessage } from '../options';
 
 export function intOption(name: string, min = 0) {
   return (value: string): number => {
     const v = Number(value);
-    if (!/^\s*\d+\s*$/.test(value) || v < min) throw new UserError(`${name} must be a whole number >= ${min}, got "${value}". Fix: e.g. ${name} ${Math.max(min, 1)}`);
+    if (!/^\s*\d+\s*$/.test(value) || v < min) throw new UserError(wholeNumberMessage(name, value, min));
     return v;
   };
 }

@@ -1,8 +1,11 @@
 /** `cefrlab train`: train (or resume) an ILM model on an example store (src/train/experiment.ts). */
 import type { Command } from 'commander';
 import { UserError } from '../../runtime/errors';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { PRESETS } from '../../model/config';
 import { resolveInit } from '../../pretrain/base';
+import { checkOutputPath } from '../../runtime/output-path';
 import { TRAIN_DEFAULTS } from '../../train/defaults';
 import { nonNegative, wholeNumber } from '../options';
 
@@ -14,6 +17,33 @@ function batchSize(value: string): number | 'auto' {
 function scheduleKind(value: string): 'constant' | 'cosine' {
   if (value !== 'constant' && value !== 'cosine') throw new UserError(`--schedule must be constant or cosine, got "${value}". Fix: e.g. --schedule cosine`);
   return value;
+}
+
+/** A preset name, checked when the command line is read, so that nothing is created for an unknown one. */
+function presetName(value: string): string {
+  if (!Object.prototype.hasOwnProperty.call(PRESETS, value)) throw new UserError(`--model ${value} is not a preset. Fix: use one of ${Object.keys(PRESETS).join(', ')}`);
+  return value;
+}
+
+/**
+ * --init fixes the architecture (its config.json); a --model given as well must name the same shape, or the
+ * command refuses rather than silently training another one.
+ */
+function checkModelAgainstInit(model: string, initDir: string): void {
+  let cfg: { n_layer?: number; n_embd?: number; n_head?: number };
+  try {
+    cfg = JSON.parse(fs.readFileSync(path.join(initDir, 'config.json'), 'utf8'));
+  } catch {
+    return; // an unreadable --init is reported by the training itself, with its own fix
+  }
+  const p = PRESETS[model];
+  if (cfg.n_layer === p.n_layer && cfg.n_embd === p.n_embd && cfg.n_head === p.n_head) return;
+  const shape = (c: { n_layer?: number; n_embd?: number; n_head?: number }) => `${c.n_layer} layers, ${c.n_embd} wide, ${c.n_head} heads`;
+  const same = Object.entries(PRESETS).find(([, c]) => c.n_layer === cfg.n_layer && c.n_embd === cfg.n_embd && c.n_head === cfg.n_head)?.[0];
+  throw new UserError(
+    `--model ${model} (${shape(p)}) contradicts --init ${initDir} (${shape(cfg)}): the weights of --init fix the shape. ` +
+      `Fix: leave out --model${same ? ` (or write --model ${same})` : ''}, or leave out --init to train ${model} from random weights`,
+  );
 }
 
 interface TrainCli {
@@ -35,8 +65,15 @@ export function registerTrain(program: Command): void {
         'command again after an interruption to resume: the final weights equal those of an uninterrupted run, byte for byte. ' +
         'View the logs with `tensorboard --logdir experiments`.',
     )
-    .option('--model <preset>', `architecture preset: ${Object.keys(PRESETS).join(', ')} (gpt2 is the 124M model of the reference; tiny and small train on a CPU in minutes)`, TRAIN_DEFAULTS.model)
-    .option('--init <dir|base>', 'start from weights in a local Hugging Face directory (config.json and model.safetensors): `base` is the base ILM shipped in data/models/base (pretrained by `cefrlab pretrain`, what the notebooks fine-tune); a published GPT-2 directory gets the seven ILM token rows added, drawn N(0, 0.02)')
+    .addHelpText(
+      'after',
+      '\nCost on a 2-core laptop (BENCHMARKS.md, "What train costs on a laptop"): fine-tuning the shipped base (--init base, the tiny shape) ' +
+        'takes about 3-5 s per step of 24 examples, so --max-steps 500 is about 30-40 min; this is what to use on a laptop. ' +
+        'The small preset from random weights takes about 5-9 s per step and needs thousands of steps to learn English ' +
+        '(--max-steps 2000: about 3-5 h); gpt2 (124M) about 3 min per step.',
+    )
+    .option('--model <preset>', `architecture preset when training from random weights: ${Object.keys(PRESETS).join(', ')} (gpt2 is the 124M model of the reference); with --init the shape is that of --init, and a --model that contradicts it is refused`, presetName, TRAIN_DEFAULTS.model)
+    .option('--init <dir|base>', 'start from weights (recommended on a laptop: --init base) in a local Hugging Face directory (config.json and model.safetensors): `base` is the base ILM shipped in data/models/base (pretrained by `cefrlab pretrain`, what the notebooks fine-tune); a published GPT-2 directory gets the seven ILM token rows added, drawn N(0, 0.02)')
     .option('--seed <n>', 'seed of initialisation, data order, dropout and the evaluation sample; same seed, same weights', wholeNumber('--seed', 0), TRAIN_DEFAULTS.seed)
     .option('--train-tag <name>', 'training example set: EXAMPLES_DIR/<name>', TRAIN_DEFAULTS.trainTag)
     .option('--eval-tag <name>', 'evaluation example set: EXAMPLES_DIR/<name>', TRAIN_DEFAULTS.evalTag)
@@ -58,12 +95,15 @@ export function registerTrain(program: Command): void {
     .option('--minimal-supervision', 'train on the infill loss alone (no context loss)', false)
     .option('--restart', 'delete the experiment\'s checkpoints and logs and start again instead of resuming', false)
     .option('--json', 'print the result as JSON', false)
-    .action(async (expDir: string, examplesDir: string, o: TrainCli) => {
+    .action(async (expDir: string, examplesDir: string, o: TrainCli, cmd: Command) => {
+      checkOutputPath(expDir, 'EXP_DIR', 'dir');
+      const init = o.init === undefined ? undefined : resolveInit(o.init);
+      if (init !== undefined && cmd.getOptionValueSource('model') === 'cli') checkModelAgainstInit(o.model, init);
       const { initBackend } = await import('../../runtime/backend');
       const { trainExperiment } = await import('../../train/experiment');
       await initBackend();
       const result = await trainExperiment(expDir, examplesDir, {
-        model: o.model, init: o.init === undefined ? undefined : resolveInit(o.init), seed: o.seed, trainTag: o.trainTag, evalTag: o.eval === false ? null : o.evalTag,
+        model: o.model, init, seed: o.seed, trainTag: o.trainTag, evalTag: o.eval === false ? null : o.evalTag,
         evalMaxExamples: o.evalMaxExamples, batchSize: o.batchSize, accum: o.accum, lr: o.lr, warmupSteps: o.warmupSteps, schedule: o.schedule,
         weightDecay: o.weightDecay, clip: o.clip, seqLen: o.seqLen, epochs: o.epochs, maxSteps: o.maxSteps,
         evalEverySteps: o.evalEverySteps, checkpointEverySteps: o.checkpointEverySteps, patience: o.patience,
