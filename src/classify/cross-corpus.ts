@@ -23,9 +23,9 @@ import { createEncoder } from './spec';
 import { createFeaturesEncoder, featureSetVector, type FeatureSet } from './encoder-features';
 import { encodeCached, defaultCacheDir } from './cache';
 import { fitStandardizer, standardize, fitOnVectors, resolveOptions } from './classifier';
-import { stratifiedHoldout, stratifiedSample } from '../model-selection/folds';
+import { stratifiedHoldout, stratifiedSample, perClassSample } from '../model-selection/folds';
 import { predictProba, argmax } from './heads';
-import { fitSharedOrdinal, calibrateCuts, latent, ordinalClass, perLevelSample, type SharedOrdinal } from './ordinal-corpus';
+import { fitSharedOrdinal, calibrateCuts, latent, ordinalClass, type SharedOrdinal } from './ordinal-corpus';
 import { sampleRows, type Corpora } from './notebook';
 
 /** Defaults of the cross-corpus study (one table, read by the notebook and the benchmark alike). */
@@ -234,7 +234,7 @@ export function evaluateDirection(t: TrainedTransfer, sources: readonly EncodedC
     const a: number[] = [];
     let used = 0;
     for (let s = 0; s < seeds; s++) {
-      const pick = perLevelSample(target.train.y, k, Rng.derive(s, 'calibrate', target.name, k));
+      const pick = perClassSample(target.train.y, k, Rng.derive(s, 'calibrate', target.name, k));
       used = pick.length;
       const cuts = calibrateCuts(pick.map((i) => etaPool[i]), pick.map((i) => target.train.y[i]), target.classes.length, { prior });
       const pred = etaTest.map((e) => ordinalClass(e, cuts));

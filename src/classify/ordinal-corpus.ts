@@ -275,17 +275,3 @@ export function pooledCuts(model: Pick<SharedOrdinal, 'w'>, X: readonly Float64A
   return calibrateCuts(X.map((x) => latent(model.w, x)), y, k, { strength: 0 });
 }
 
-/**
- * `k` rows of each class (all of a class that has fewer, keeping at least `keep` of them out when asked), drawn
- * with `rng`'s shuffle; indices sorted.
- */
-export function perLevelSample(y: readonly number[], k: number, rng: { shuffle<T>(a: T[]): T[] }, keep = 0): number[] {
-  const byClass = new Map<number, number[]>();
-  y.forEach((c, i) => byClass.set(c, [...(byClass.get(c) ?? []), i]));
-  const out: number[] = [];
-  for (const c of [...byClass.keys()].sort((a, b) => a - b)) {
-    const idx = rng.shuffle(byClass.get(c)!.slice());
-    out.push(...idx.slice(0, Math.max(0, Math.min(k, idx.length - keep))));
-  }
-  return out.sort((a, b) => a - b);
-}

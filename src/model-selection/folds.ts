@@ -110,6 +110,20 @@ export function stratifiedHoldout<L extends Label>(labels: readonly L[], share: 
 }
 
 /**
+ * Up to `k` items of each class, drawn without replacement, always leaving at least `keep` of each class out
+ * (e.g. so a held-out class keeps a row to evaluate). Indices ascending.
+ */
+export function perClassSample<L extends Label>(labels: readonly L[], k: number, rng: Rng, keep = 0): number[] {
+  const { classes, members } = byClass(labels);
+  const out: number[] = [];
+  for (const c of classes) {
+    const idx = rng.shuffle(members.get(c)!.slice());
+    out.push(...idx.slice(0, Math.max(0, Math.min(k, idx.length - keep))));
+  }
+  return out.sort((a, b) => a - b);
+}
+
+/**
  * A stratified sample of `size` items that keeps the class proportions (largest-remainder apportionment,
  * Hamilton's method; ties to the larger class, then the earlier class), as the paper's uniform subsets of
  * EFCAMDAT do. Indices ascending.

@@ -19,7 +19,7 @@ import { Rng } from '../runtime/rng';
 import { readTable, writeTable } from '../runtime/csv-table';
 import { agreement, type AgreementReport } from './agreement';
 import { predictAwe, trainAwe } from '../awe/model';
-import { stratifiedFolds } from '../model-selection/folds';
+import { stratifiedFolds, perClassSample } from '../model-selection/folds';
 import { outOfFoldPredictions } from '../model-selection/cross-validate';
 import { findDuplicates } from '../corpus/duplicates';
 import { predictLength, trainLengthModel, lengthCutPoints, trainLengthRegression, predictLengthRegression, scaleValues } from '../awe/length';
@@ -212,15 +212,8 @@ export function calibrationSplit(set: StudySet, dir: string, perLevel = 2, seed 
     const v = set.humans.map((h) => parseCefr(set.rows[i][h] ?? ''));
     return v.every((x) => x != null && x === v[0]);
   });
-  const rng = Rng.derive(seed, 'calibration-split');
-  const chosen = new Set<number>();
-  const byLevel = new Map<string, number[]>();
-  for (const i of unanimous) {
-    const l = set.rows[i][set.label];
-    if (!byLevel.has(l)) byLevel.set(l, []);
-    byLevel.get(l)!.push(i);
-  }
-  for (const key of [...byLevel.keys()].sort()) for (const i of rng.shuffle([...byLevel.get(key)!]).slice(0, perLevel)) chosen.add(i);
+  const picked = perClassSample(unanimous.map((i) => set.rows[i][set.label]), perLevel, Rng.derive(seed, 'calibration-split'));
+  const chosen = new Set(picked.map((p) => unanimous[p]));
   const columns = Object.keys(set.rows[0]);
   const calibrationCsv = path.join(dir, 'calibration.csv');
   const rateCsv = path.join(dir, 'to-rate.csv');
