@@ -4,8 +4,7 @@
  * out a stratified `dev` share for early stopping and trains the head, exactly as `classify train` does after
  * encoding (both call `fitOnVectors`), so the same vectors, labels and params give the same weights.
  */
-import { loadEstimator, resolveParams, saveEstimator, type Classifier } from '../estimator/estimator';
-import { accuracy } from '../metrics/classification';
+import { labelAccuracy, loadEstimator, resolveParams, saveEstimator, type Classifier } from '../estimator/estimator';
 import { HEAD_DEFAULTS, HEAD_KINDS, predictProba, argmax, type HeadKind, type TrainedHead, type EpochLog } from './heads';
 import { fitOnVectors, standardize, type Standardizer, type ResolvedOptions } from './classifier';
 
@@ -80,9 +79,7 @@ export class HeadClassifier implements Classifier<Float64Array, string, HeadClas
 
   /** Accuracy on (X, y) (labels outside the classes count as wrong). */
   score(X: readonly Float64Array[], y: readonly string[]): number {
-    const pred = this.predict(X);
-    const all = [...new Set([...this.model().classes, ...y])];
-    return accuracy(y.map((l) => all.indexOf(l)), pred.map((l) => all.indexOf(l)));
+    return labelAccuracy(y, this.predict(X));
   }
 
   async save(dir: string): Promise<void> {

@@ -11,6 +11,7 @@ import { buildDirAtomic, writeFileAtomic, writeJsonAtomic } from '../runtime/ato
 import { UserError } from '../runtime/errors';
 import { sha256 } from '../runtime/hash';
 import { versions, type Versions } from '../runtime/versions';
+import { accuracy } from '../metrics/classification';
 
 export interface Estimator<X, Y, P extends object> {
   /** What the saved manifest's `kind` says (e.g. `cefrlab.head-classifier`). */
@@ -30,6 +31,12 @@ export interface Classifier<X, Y, P extends object> extends Estimator<X, Y, P> {
   /** The classes in the order of the probability columns (set by `fit`). */
   readonly classes: readonly Y[];
   predictProba(X: readonly X[]): Float64Array[];
+}
+
+/** A classifier's `score`: the share of rows whose predicted label is the true one (scikit-learn's `accuracy_score`). */
+export function labelAccuracy<Y>(yTrue: readonly Y[], yPred: readonly Y[]): number {
+  const all = [...new Set([...yTrue, ...yPred])];
+  return accuracy(yTrue.map((l) => all.indexOf(l)), yPred.map((l) => all.indexOf(l)));
 }
 
 /**

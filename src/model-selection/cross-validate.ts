@@ -3,7 +3,6 @@
  * other folds only, so no item is scored by a model that saw it. Works with any model through one callback.
  */
 import { foldSplits } from './folds';
-import type { Estimator } from '../estimator/estimator';
 
 /**
  * For each fold with at least one item, `fitPredict(train, test)` fits on the `train` indices and returns one
@@ -21,10 +20,11 @@ export function outOfFoldPredictions<T>(fold: readonly number[], k: number, fitP
 }
 
 /**
- * Out-of-fold predictions of any estimator (src/estimator/estimator.ts): for each fold a fresh estimator from
- * `make(fold)` is fitted on the other folds' rows and predicts the fold's rows.
+ * Out-of-fold predictions of any estimator (anything with `fit` and `predict`, as src/estimator/estimator.ts
+ * describes): for each fold a fresh estimator from `make(fold)` is fitted on the other folds' rows and predicts
+ * the fold's rows.
  */
-export function crossValPredict<X, Y>(make: (fold: number) => Pick<Estimator<X, Y, object>, 'fit' | 'predict'>, X: readonly X[], y: readonly Y[], fold: readonly number[], k: number): Y[] {
+export function crossValPredict<X, Y>(make: (fold: number) => { fit(X: readonly X[], y: readonly Y[]): unknown; predict(X: readonly X[]): Y[] }, X: readonly X[], y: readonly Y[], fold: readonly number[], k: number): Y[] {
   if (X.length !== y.length || X.length !== fold.length) throw new RangeError(`crossValPredict: ${X.length} rows, ${y.length} targets, ${fold.length} folds`);
   return outOfFoldPredictions(fold, k, (train, test, f) => {
     const est = make(f);
