@@ -55,10 +55,13 @@ export async function startFakeServer(script: (req: RecordedRequest) => Action, 
       }
       const rec: RecordedRequest = { n: requests.length, method: req.method ?? '', url: req.url ?? '', headers: req.headers, body };
       requests.push(rec);
-      if (opts.models && rec.method === 'GET' && /\/models$/.test(rec.url)) {
+      if (rec.method === 'GET' && /\/models$/.test(rec.url)) {
         inFlight--;
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ object: 'list', data: opts.models.map((id) => ({ id, object: 'model', created: 0, owned_by: 'fake' })) }));
+        // Without `models`, a server that keeps no model list: 404, as the client's check allows.
+        res.writeHead(opts.models ? 200 : 404, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(opts.models
+          ? { object: 'list', data: opts.models.map((id) => ({ id, object: 'model', created: 0, owned_by: 'fake' })) }
+          : { error: { message: 'not found', type: 'fake', code: null } }));
         return;
       }
       const action = script(rec);

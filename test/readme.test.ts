@@ -252,7 +252,7 @@ before(async () => {
   fs.writeFileSync(path.join(dir, 'ONE.csv'), ['item,response', ...Array.from({ length: 12 }, (_, i) => `i${i},${i < 7 ? 1 : 0}`)].join('\n') + '\n');
   // The rater: a local fake endpoint that answers each essay with its examiners' level (a fixture, not a model).
   const levelOf = new Map(rows.map((r) => [r.text.trim(), r.cefr_level]));
-  fake = await startFakeServer((r) => ({ content: `Rating: [${levelOf.get(essayOf(r.body).trim()) ?? 'B1'}]` }));
+  fake = await startFakeServer((r) => ({ content: `Rating: [${levelOf.get(essayOf(r.body).trim()) ?? 'B1'}]` }), { models: ['my-model'] });
 });
 
 after(async () => {

@@ -18,8 +18,9 @@ test('override values parse, case-insensitively, and unknown values are rejected
   assert.equal(parseBackendOverride(''), null);
   assert.equal(parseBackendOverride(' WASM '), 'wasm');
   assert.equal(parseBackendOverride('node-gpu'), 'node-gpu');
-  assert.throws(() => parseBackendOverride('cuda'), /CEFRLAB_BACKEND=cuda is not a backend.*node-gpu, node, wasm, cpu/);
-  assert.deepEqual([...BACKEND_ORDER], ['node-gpu', 'node', 'wasm', 'cpu']);
+  assert.equal(parseBackendOverride('WebGPU'), 'webgpu');
+  assert.throws(() => parseBackendOverride('cuda'), /CEFRLAB_BACKEND=cuda is not a backend.*node-gpu, webgpu, node, wasm, cpu/);
+  assert.deepEqual([...BACKEND_ORDER], ['node-gpu', 'webgpu', 'node', 'wasm', 'cpu']);
 });
 
 test('automatic choice tries the order and explains every skipped backend', () => {

@@ -177,3 +177,13 @@ test('AdamW with its moments on the host follows the backend update bit for bit,
   for (const name of names) assert.deepEqual([...resumed.get(name)!.dataSync()], [...device.get(name)!.dataSync()], name);
   [optD, optH, optR].forEach((o) => o.dispose());
 });
+
+test('AdamW holds exactly its two moments per parameter, and dispose() frees all of them', () => {
+  const params = new Map([['a.weight', tf.variable(tf.zeros([3, 4]))], ['a.bias', tf.variable(tf.zeros([4]))]]);
+  const before = tf.memory().numTensors;
+  const opt = new AdamW(params);
+  assert.equal(tf.memory().numTensors - before, 2 * params.size, 'one m and one v tensor per parameter, no stray zeros');
+  opt.dispose();
+  assert.equal(tf.memory().numTensors, before);
+  for (const p of params.values()) p.dispose();
+});

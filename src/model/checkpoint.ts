@@ -13,6 +13,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../runtime/errors';
 import { writeJsonAtomic } from '../runtime/atomic';
 import { Rng } from '../runtime/rng';
@@ -60,16 +61,44 @@ export function huggingFaceConfig(config: GPT2Config): Record<string, unknown> {
 }
 
 /**
- * Write config.json and model.safetensors into `dir` (created if needed), each file atomically. Callers that
+ * Write config.json and model.safetensors into `dir` (created if needed), each file atomically. Reads the
+ * weights with `await data()`, which works on every backend (a GPU's included). Callers that
  * need the whole checkpoint to appear at once build it in a temporary directory (`buildDirAtomic`).
  */
+export async function saveModelAsync(dir: string, model: GPT2): Promise<void> {
+  writeModelFiles(dir, model.config, await modelWeights(model));
+}
+
+/**
+ * `saveModelAsync` for backends that read tensors synchronously (cpu, wasm); on a GPU backend it refuses,
+ * since a synchronous read of GPU memory is not possible there (tfjs-backend-webgpu needs OffscreenCanvas).
+ */
 export function saveModel(dir: string, model: GPT2): void {
-  fs.mkdirSync(dir, { recursive: true });
   const tensors = new Map<string, TensorToWrite>();
-  for (const [name, variable] of model.weights) tensors.set(name, { shape: variable.shape, data: variable.dataSync() as Float32Array });
+  for (const [name, variable] of model.weights) tensors.set(name, { shape: variable.shape, data: readSync(variable) });
+  writeModelFiles(dir, model.config, tensors);
+}
+
+/** The weights by name as float32 host arrays, read asynchronously: the one read that works on every backend. */
+export async function modelWeights(model: GPT2): Promise<Map<string, TensorToWrite>> {
+  const tensors = new Map<string, TensorToWrite>();
+  for (const [name, variable] of model.weights) tensors.set(name, { shape: variable.shape, data: (await variable.data()) as Float32Array });
+  return tensors;
+}
+
+/** A tensor's values read synchronously; a clear error on a backend that cannot (webgpu). */
+export function readSync(t: tf.Tensor): Float32Array {
+  if (tf.getBackend() === 'webgpu') {
+    throw new Error('a synchronous read of a tensor on the webgpu backend is not possible: use the async form (saveModelAsync, await tensor.data())');
+  }
+  return t.dataSync() as Float32Array;
+}
+
+function writeModelFiles(dir: string, config: GPT2Config, tensors: Map<string, TensorToWrite>): void {
+  fs.mkdirSync(dir, { recursive: true });
   // "format": "pt" is what transformers checks before loading a safetensors file as PyTorch weights.
   writeSafetensors(path.join(dir, WEIGHTS_FILE), tensors, { format: 'pt' });
-  writeJsonAtomic(path.join(dir, CONFIG_FILE), huggingFaceConfig(model.config));
+  writeJsonAtomic(path.join(dir, CONFIG_FILE), huggingFaceConfig(config));
 }
 
 /** Read and check config.json; fields transformers would default are defaulted the same way. */

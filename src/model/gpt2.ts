@@ -352,9 +352,23 @@ export function fillNormal(out: Float32Array, rng: Rng, std: number): void {
   }
 }
 
+/**
+ * A tensor's values when they can be read without waiting: always on cpu and wasm; on webgpu only while they
+ * are still on the host (a tensor made from an array and not yet uploaded), since the backend's synchronous
+ * read of GPU memory needs OffscreenCanvas, which Node lacks. The token ids the model is given are such
+ * tensors; ids computed on the GPU (none in this project) would go unchecked.
+ */
+function hostValues(t: tf.Tensor): ArrayLike<number> | null {
+  if (tf.getBackend() !== 'webgpu') return t.dataSync();
+  // tfjs-backend-webgpu 4.x keeps an array's values in its tensorMap until the first upload, then drops them.
+  const backend = tf.backend() as unknown as { tensorMap?: { get(id: object): { values?: ArrayLike<number> | null } | undefined } };
+  return backend.tensorMap?.get(t.dataId)?.values ?? null;
+}
+
 /** Reject token ids outside the vocabulary (gather would silently read garbage on some backends). */
 function checkTokenIds(tokens: tf.Tensor2D, vocab: number): void {
-  const ids = tokens.dataSync();
+  const ids = hostValues(tokens);
+  if (!ids) return;
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i];
     if (!(id >= 0 && id < vocab)) {

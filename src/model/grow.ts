@@ -8,6 +8,7 @@
  *
  * Why by hand: no library grows a TensorFlow.js GPT-2, and the operation is a few array copies.
  */
+import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../runtime/errors';
 import { GPT2 } from './gpt2';
 import type { GPT2Config } from './config';
@@ -26,16 +27,18 @@ export function growDepth(model: GPT2, nLayer: number, seed: number, where = 'mo
     throw new UserError(`${where}: cannot grow ${from} layers to ${nLayer}. Fix: give a whole number of layers of at least ${from}`);
   }
   const config: GPT2Config = { ...model.config, n_layer: nLayer };
-  const fresh = GPT2.create(config, seed);
-  const arrays = new Map<string, Float32Array>();
+  const grown = GPT2.create(config, seed);
+  // The copies are made on the device (assign), so no weight is read back: a GPU backend cannot read
+  // synchronously, and this stays as cheap there as on the CPU.
   try {
-    for (const [name, drawn] of fresh.weights) {
+    for (const [name, v] of grown.weights) {
       const kept = model.weights.get(name);
-      if (!kept && RESIDUAL_OUTPUTS.some((suffix) => name.endsWith(suffix))) arrays.set(name, new Float32Array(drawn.size));
-      else arrays.set(name, Float32Array.from((kept ?? drawn).dataSync() as Float32Array));
+      if (kept) v.assign(kept);
+      else if (RESIDUAL_OUTPUTS.some((suffix) => name.endsWith(suffix))) tf.tidy(() => v.assign(tf.zerosLike(v)));
     }
-  } finally {
-    fresh.dispose();
+  } catch (err) {
+    grown.dispose();
+    throw err;
   }
-  return GPT2.fromArrays(config, arrays, where);
+  return grown;
 }

@@ -536,12 +536,12 @@ export async function pretrain(options: PretrainOptions = {}): Promise<PretrainR
  * the same bytes, so a resumed stage 2 finds the start weights it began with).
  */
 async function growStage1(stage1Dir: string, outDir: string, r: Resolved, log: (l: string) => void): Promise<string> {
-  const { loadModel, saveModel } = require('../model/checkpoint') as typeof import('../model/checkpoint');
+  const { loadModel, saveModelAsync } = require('../model/checkpoint') as typeof import('../model/checkpoint');
   const { growDepth } = require('../model/grow') as typeof import('../model/grow');
   const stage1 = loadModel(stage1Dir);
   try {
     const grown = growDepth(stage1, r.wordLayers, r.seed, `--word-layers ${r.wordLayers} (stage 1: ${stage1Dir})`);
-    await buildDirAtomic(outDir, (tmp) => saveModel(tmp, grown));
+    await buildDirAtomic(outDir, (tmp) => saveModelAsync(tmp, grown));
     log(`stage 2 starts from stage 1 grown from ${stage1.config.n_layer} to ${r.wordLayers} layers (${outDir}): the new blocks begin as the identity`);
     grown.dispose();
   } finally {
@@ -598,7 +598,7 @@ async function exportBase(job: ExportJob): Promise<Record<string, unknown>> {
   const { resolveModelDir, readState } = require('../train/checkpoint') as typeof import('../train/checkpoint');
   const { evaluateExperiment } = require('../evaluate/run') as typeof import('../evaluate/run');
   const { loadModel } = require('../model/checkpoint') as typeof import('../model/checkpoint');
-  const { saveModelF16 } = require('./fp16') as typeof import('./fp16');
+  const { saveModelF16Async } = require('./fp16') as typeof import('./fp16');
   const modelDir = resolveModelDir(runDir);
   const runManifestFile = path.join(runDir, 'manifest.json');
   if (!fs.existsSync(runManifestFile)) throw new UserError(`${runManifestFile}: no training manifest. Fix: run \`cefrlab pretrain\` without --export-only first`);
@@ -652,8 +652,8 @@ async function exportBase(job: ExportJob): Promise<Record<string, unknown>> {
     // the run's folder relative to the project, so that the manifest reads the same in any clone
     trainResult: result && { ...result, expDir: path.relative(projectRoot, path.resolve(result.expDir)) },
   };
-  await buildDirAtomic(job.outDir, (tmp) => {
-    saveModelF16(tmp, model, { resid_pdrop: r.dropout, embd_pdrop: r.dropout, attn_pdrop: r.dropout });
+  await buildDirAtomic(job.outDir, async (tmp) => {
+    await saveModelF16Async(tmp, model, { resid_pdrop: r.dropout, embd_pdrop: r.dropout, attn_pdrop: r.dropout });
     writeJsonAtomic(path.join(tmp, 'manifest.json'), manifest);
     writeFileAtomic(path.join(tmp, 'README.md'), baseModelReadme(manifest, command));
   });

@@ -1,15 +1,48 @@
 /**
- * TensorFlow.js backend choice. Tries, best first: tfjs-node-gpu (CUDA), tfjs-node (native CPU), wasm, cpu.
- * `CEFRLAB_BACKEND=node-gpu|node|wasm|cpu` forces one. The report says which backend runs and why each
+ * TensorFlow.js backend choice. Tries, best first, the order of `BACKEND_PREFERENCE` (tfjs-node-gpu, webgpu,
+ * tfjs-node, wasm, cpu). `CEFRLAB_BACKEND=<choice>` forces one. The report says which backend runs and why each
  * better one did not, so a user can see at a glance whether the GPU is in use.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { enableNativeKernels, NativeKernelsStatus } from './kernels/index';
+import { probeWebGpu, installNavigatorGpu, describeAdapter, WebGpuProbe } from './webgpu';
 
-export type BackendChoice = 'node-gpu' | 'node' | 'wasm' | 'cpu';
-export const BACKEND_ORDER: readonly BackendChoice[] = ['node-gpu', 'node', 'wasm', 'cpu'];
+export type BackendChoice = 'node-gpu' | 'webgpu' | 'node' | 'wasm' | 'cpu';
+
+/**
+ * The order of preference, what each backend needs and why it sits where it does: the one statement of it,
+ * printed by `cefrlab doctor` and repeated in the README's "Backends and GPUs" (a test checks they agree).
+ */
+export const BACKEND_PREFERENCE: readonly { choice: BackendChoice; needs: string; why: string }[] = [
+  {
+    choice: 'node-gpu',
+    needs: '@tensorflow/tfjs-node-gpu: an NVIDIA GPU with CUDA 11.2, cuDNN 8.1 and libtensorflow 2.9 (downloaded at install)',
+    why: "TensorFlow's own CUDA kernels, the fastest where that old CUDA stack exists; current GPU servers (CUDA 12/13) cannot load it",
+  },
+  {
+    choice: 'webgpu',
+    needs: "a Vulkan loader (libvulkan1) and the GPU's Vulkan driver (any current NVIDIA, AMD or Intel driver); Dawn comes with npm webgpu",
+    why: "TensorFlow.js's WGSL kernels through Dawn and Vulkan: any current GPU, no CUDA version; taken automatically only on a hardware adapter (a software one is slower than wasm)",
+  },
+  {
+    choice: 'node',
+    needs: '@tensorflow/tfjs-node (optional; libtensorflow downloaded at install)',
+    why: "TensorFlow's native CPU kernels",
+  },
+  {
+    choice: 'wasm',
+    needs: 'nothing beyond npm ci (libopenblas-dev for the native kernels)',
+    why: "WebAssembly with the project's OpenBLAS kernels for matrix products, softmax and the loss; at most 4 GiB of memory",
+  },
+  {
+    choice: 'cpu',
+    needs: 'nothing',
+    why: 'plain JavaScript (OpenBLAS kernels too when built): slowest, but no 4 GiB limit',
+  },
+];
+export const BACKEND_ORDER: readonly BackendChoice[] = BACKEND_PREFERENCE.map((p) => p.choice);
 
 export interface BackendAttempt {
   choice: BackendChoice;
@@ -29,6 +62,8 @@ export interface BackendReport {
   tfjsVersion: string;
   /** The project's OpenBLAS kernels (matmul, softmax, cross-entropy) for the wasm and cpu backends. */
   native: NativeKernelsStatus;
+  /** The WebGPU adapter and the Vulkan loader and drivers, when webgpu was tried (else undefined). */
+  webgpu?: WebGpuProbe;
 }
 
 const PACKAGES: Record<'node-gpu' | 'node', string> = {
@@ -101,8 +136,40 @@ async function tryCpu(): Promise<BackendAttempt> {
   return { choice: 'cpu', ok, reason: ok ? 'plain JavaScript backend (slowest)' : 'cpu backend did not initialise' };
 }
 
-const TRY: Record<BackendChoice, () => Promise<BackendAttempt>> = {
+/**
+ * WebGPU through Dawn: only when an adapter exists, and a software (fallback) one only when forced. The backend
+ * module registers itself at import if `navigator.gpu` exists, so it is imported only here, after the probe.
+ */
+async function tryWebGpu(ctx: TryContext): Promise<BackendAttempt> {
+  const probe = await probeWebGpu(ctx.env);
+  ctx.webgpu = probe;
+  if (!probe.adapter) return { choice: 'webgpu', ok: false, reason: probe.reason };
+  if (probe.adapter.fallback && !ctx.forced) {
+    return { choice: 'webgpu', ok: false, reason: `only a software adapter: ${describeAdapter(probe.adapter)}; slower than wasm, so not taken unless CEFRLAB_BACKEND=webgpu` };
+  }
+  try {
+    await installNavigatorGpu();
+    require('@tensorflow/tfjs-backend-webgpu');
+  } catch (err) {
+    return { choice: 'webgpu', ok: false, reason: `@tensorflow/tfjs-backend-webgpu does not load: ${(err as Error).message.split('\n')[0]}` };
+  }
+  try {
+    if (!(await tf.setBackend('webgpu'))) return { choice: 'webgpu', ok: false, reason: `the webgpu backend did not initialise on ${describeAdapter(probe.adapter)}` };
+  } catch (err) {
+    return { choice: 'webgpu', ok: false, reason: `the webgpu backend failed to initialise: ${(err as Error).message.split('\n')[0]}` };
+  }
+  return { choice: 'webgpu', ok: true, reason: describeAdapter(probe.adapter) };
+}
+
+interface TryContext {
+  env: NodeJS.ProcessEnv;
+  forced: boolean;
+  webgpu?: WebGpuProbe;
+}
+
+const TRY: Record<BackendChoice, (ctx: TryContext) => Promise<BackendAttempt>> = {
   'node-gpu': () => tryNative('node-gpu'),
+  webgpu: tryWebGpu,
   node: () => tryNative('node'),
   wasm: tryWasm,
   cpu: tryCpu,
@@ -128,7 +195,9 @@ let chosenReport: BackendReport | null = null;
  */
 export function initBackend(): Promise<BackendReport> {
   if (!chosen) {
-    chosen = choose(parseBackendOverride(process.env.CEFRLAB_BACKEND)).then((r) => (chosenReport = r));
+    // The Vulkan variables (VK_ICD_FILENAMES, LD_LIBRARY_PATH) are the loader's; the webgpu probe reads them
+    // from the same environment to say what it found.
+    chosen = choose(parseBackendOverride(process.env.CEFRLAB_BACKEND), process.env).then((r) => (chosenReport = r));
   }
   return chosen;
 }
@@ -141,17 +210,19 @@ export function chosenBackend(): BackendReport | null {
   return chosenReport;
 }
 
-async function choose(forced: BackendChoice | null): Promise<BackendReport> {
+async function choose(forced: BackendChoice | null, env: NodeJS.ProcessEnv): Promise<BackendReport> {
   const attempts: BackendAttempt[] = [];
   const order = forced ? [forced] : BACKEND_ORDER;
+  const ctx: TryContext = { env, forced: forced !== null };
   for (const choice of order) {
-    const attempt = await TRY[choice]();
+    const attempt = await TRY[choice](ctx);
     attempts.push(attempt);
     if (attempt.ok) {
       await tf.ready();
-      // On wasm and cpu, OpenBLAS does the matrix products when the addon was built (CEFRLAB_NATIVE=0: off).
+      // On wasm and cpu, OpenBLAS does the matrix products when the addon was built (CEFRLAB_NATIVE=0: off);
+      // on webgpu TensorFlow.js's own WGSL kernels run.
       const native = enableNativeKernels();
-      return { choice, tfBackend: tf.getBackend(), forced, attempts, tfjsVersion: tf.version.tfjs, native };
+      return { choice, tfBackend: tf.getBackend(), forced, attempts, tfjsVersion: tf.version.tfjs, native, ...(ctx.webgpu ? { webgpu: ctx.webgpu } : {}) };
     }
   }
   const why = attempts.map((a) => `${a.choice}: ${a.reason}`).join('; ');

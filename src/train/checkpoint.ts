@@ -19,7 +19,7 @@ import { OPTIMIZER_FILE, STATE_FILE, TrainingState, checkpointsDir, readState, r
 export { OPTIMIZER_FILE, STATE_FILE, checkpointsDir, readState, recoverCheckpoint, resolveModelDir } from '../objective/experiment-dir';
 export type { TrainingState } from '../objective/experiment-dir';
 import { UserError } from '../runtime/errors';
-import { saveModel, loadModel } from '../model/checkpoint';
+import { saveModelAsync, loadModel } from '../model/checkpoint';
 import { GPT2 } from '../model/gpt2';
 import { readSafetensorsFile, writeSafetensors } from '../model/safetensors';
 import { AdamW, OptimizerState } from './optimizer';
@@ -44,7 +44,7 @@ function readOptimizer(file: string): OptimizerState {
 export async function saveCheckpoint(target: string, model: GPT2, optimizer: AdamW | null, state: TrainingState): Promise<void> {
   recoverCheckpoint(target, optimizer !== null);
   await buildDirAtomic(target, async (tmp) => {
-    saveModel(tmp, model);
+    await saveModelAsync(tmp, model);
     if (optimizer) await writeOptimizer(path.join(tmp, OPTIMIZER_FILE), optimizer);
     writeJsonAtomic(path.join(tmp, STATE_FILE), state);
   });

@@ -26,6 +26,7 @@ import { manifestPath, RunManifest, scheduleApplies } from './run-manifest';
 import { chosenBackend, describeBackend } from '../runtime/backend';
 import { progress } from '../runtime/progress';
 import { nativeKernelsStatus } from '../runtime/kernels/index';
+import { withGpuErrors } from '../runtime/webgpu';
 import { ExampleSource, fitLength, planStep, stepsPerEpoch, evalSample, dropoutSeed } from './data';
 import { AdamW, clipByGlobalNorm } from './optimizer';
 import { ResolvedSchedule, ScheduleKind, learningRate, resolveSchedule } from './schedule';
@@ -416,14 +417,15 @@ export async function train(expDir: string, data: TrainData, opts: TrainOptions)
       try {
         const micros = chunk(indices, batching.micro);
         const keep = opts.contextSample ?? 1;
-        return await stepGradients(model, micros.map((ix) => fitLength(data.train.batch(ix), seqLen)), {
+        // On webgpu, running out of GPU memory shows only in the device's error scopes (withGpuErrors).
+        return await withGpuErrors(() => stepGradients(model, micros.map((ix) => fitLength(data.train.batch(ix), seqLen)), {
           step: state.step + 1,
           dropoutSeed: (k) => dropoutSeed(opts.seed, state.step, k),
           minimalSupervision: opts.minimalSupervision,
           contextSample: keep < 1 ? { keep, seed: opts.seed, examples: micros } : undefined,
           beforeMicroBatch: opts.beforeMicroBatch,
           accumulateOnHost: onHost.accumulation,
-        });
+        }), (r) => tf.dispose([...r.grads.values()]));
       } catch (err) {
         if (!isMemoryError(err)) throw err;
         const fatal = isFatalMemoryError(err);
@@ -454,7 +456,7 @@ export async function train(expDir: string, data: TrainData, opts: TrainOptions)
       }
       const lr = learningRate(schedule, state.step);
       try {
-        optimizer.apply(grads, lr);
+        await withGpuErrors(async () => optimizer.apply(grads, lr));
       } catch (err) {
         throw isMemoryError(err) ? memoryFailure(err, false) : err;
       } finally {

@@ -6,7 +6,9 @@
  * memory", "out of memory") and, once the 4 GiB WebAssembly heap is exhausted inside a kernel, emscripten's
  * `RuntimeError: Aborted()` (or "memory access out of bounds"). The last ones leave the WebAssembly instance
  * unusable, so they are fatal: no retry in this process. The others free what the failed step allocated (its
- * tidy scopes end) and the step can be tried again with a smaller micro-batch.
+ * tidy scopes end) and the step can be tried again with a smaller micro-batch. On webgpu the GPU's own
+ * out-of-memory errors (and a tensor over the adapter's largest buffer) arrive through the device's error
+ * scopes as "out of memory on the GPU" (src/runtime/webgpu.ts, `withGpuErrors`) and are retried the same way.
  *
  * `--batch-size auto` (the default of the command line) works as Hugging Face Accelerate's
  * `find_executable_batch_size`: start from the requested micro-batch (8), halve it after each out-of-memory
@@ -119,7 +121,7 @@ export function outOfMemoryError(opts: {
       (opts.micro > 1 ? `start lower with --batch-size ${Math.floor(opts.micro / 2)} and --accum ${opts.accum * 2} (the same examples per step), ` : '') +
       `lower --seq-len (now ${opts.seqLen}), or use CEFRLAB_BACKEND=cpu (no 4 GiB limit)`
     : opts.auto
-    ? `even a micro-batch of 1 does not fit. Fix: lower --seq-len (now ${opts.seqLen}), use a smaller --model, or another backend (CEFRLAB_BACKEND=cpu has no 4 GiB limit; a GPU with tfjs-node-gpu)`
+    ? `even a micro-batch of 1 does not fit. Fix: lower --seq-len (now ${opts.seqLen}), use a smaller --model, or another backend (CEFRLAB_BACKEND=cpu has no 4 GiB limit; on a GPU, a larger one)`
     : `Fix: use --batch-size auto (halves the micro-batch until it fits and raises --accum to keep the examples per step), or lower --batch-size (now ${opts.micro}) and raise --accum (now ${opts.accum}), or lower --seq-len (now ${opts.seqLen})`;
   const wasm = opts.backend === 'wasm' ? ' (the WebAssembly backend can use at most 4 GiB)' : '';
   return new UserError(`out of memory at step ${opts.step} with micro-batch ${opts.micro} x ${opts.seqLen} tokens on ${opts.backend}${wasm}: ${what}; ${opts.kept}. ${opts.auto ? 'Automatic batch size: ' : ''}${fixes}`, 1);

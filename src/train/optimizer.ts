@@ -65,8 +65,13 @@ export class AdamW {
         this.hostM.set(name, new Float32Array(p.size));
         this.hostV.set(name, new Float32Array(p.size));
       } else {
-        this.m.set(name, tf.variable(tf.zerosLike(p), false, `adamw${instance}.m.${name}`));
-        this.v.set(name, tf.variable(tf.zerosLike(p), false, `adamw${instance}.v.${name}`));
+        // tf.variable keeps its own reference to the data: the zeros themselves are freed at once (on a GPU
+        // they would otherwise hold twice the model's size until the process ends).
+        for (const [moments, kind] of [[this.m, 'm'], [this.v, 'v']] as const) {
+          const zeros = tf.zerosLike(p);
+          moments.set(name, tf.variable(zeros, false, `adamw${instance}.${kind}.${name}`));
+          zeros.dispose();
+        }
       }
     }
   }
