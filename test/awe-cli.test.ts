@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { trainAweFromCsv, predictAweCsv, lengthBaselineCsv } from '../src/awe/cli-ops';
+import { trainAweFromCsv, predictAweCsv, lengthBaselineCsv } from '../src/cli/awe-ops';
 import { readTable, writeTable } from '../src/runtime/csv-table';
 import { buildProgram } from '../src/cli/main';
 

@@ -11,7 +11,7 @@ import {
 } from '../src/awe/length';
 import { labelSet } from '../src/awe/labels';
 import { averageRanks, spearman, spearmanCI } from '../src/metrics/correlation';
-import { lengthScoreCorrelation, loadEllipse } from '../src/rate/study';
+import { lengthScoreCorrelation, loadEllipse } from '../src/notebooks/09-llm-rating';
 
 const HALF_POINTS = [1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5];
 

@@ -13,7 +13,7 @@ import { GPT2 } from '../src/model/gpt2';
 import { ILM_VOCAB_SIZE, type GPT2Config } from '../src/model/config';
 import { saveModel } from '../src/model/checkpoint';
 import { createPerplexityEncoder } from '../src/classify/encoder-perplexity';
-import { perplexityFeatures, predictAweCsv, trainAweFromCsv } from '../src/awe/cli-ops';
+import { perplexityFeatures, predictAweCsv, trainAweFromCsv } from '../src/cli/awe-ops';
 import { aweFeatureNames } from '../src/awe/features';
 import { loadAwe, predictAwe, trainAwe } from '../src/awe/model';
 import { readTable, writeTable } from '../src/runtime/csv-table';

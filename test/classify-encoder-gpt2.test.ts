@@ -14,7 +14,7 @@ import { UserError } from '../src/runtime/errors';
 import { GPT2 } from '../src/model/gpt2';
 import { GPT2Config, ILM_VOCAB_SIZE } from '../src/model/config';
 import { saveModel } from '../src/model/checkpoint';
-import { encodeText } from '../src/ilm/tokens';
+import { encodeText } from '../src/tokenize/gpt2-bpe';
 import { tokenLogProbs } from '../src/infill/forward';
 import { createIlmEncoder } from '../src/classify/encoder-ilm';
 import { createPerplexityEncoder, scoringWindows } from '../src/classify/encoder-perplexity';

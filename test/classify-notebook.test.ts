@@ -4,7 +4,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { classifyNotebookPlan, levelModelDirs, crossCorpusReading, comparisonReading, confusionFigure, sampleRows, holdoutRows } from '../src/classify/notebook';
+import { classifyNotebookPlan, levelModelDirs, crossCorpusReading, comparisonReading, confusionFigure, holdoutRows } from '../src/notebooks/06-cefr-classification';
+import { sampleRows } from '../src/classify/corpora';
 import { classificationReport } from '../src/metrics/report';
 import type { LabelledText } from '../src/classify/data';
 

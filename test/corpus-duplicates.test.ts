@@ -108,7 +108,7 @@ test('prepare keeps each group of identical texts in one split, lists the groups
 });
 
 test('the notebooks\' other splits: the classification hold-out and the rating calibration split keep copies apart from their text', async () => {
-  const { holdoutRows } = await import('../src/classify/notebook');
+  const { holdoutRows } = await import('../src/notebooks/06-cefr-classification');
   const rows = readLabelledCsv(ASAG4);
   for (const seed of [0, 1, 2, 3, 4, 5, 6, 7]) {
     const { train, test: held } = holdoutRows(rows, 0.2, seed);
@@ -118,7 +118,7 @@ test('the notebooks\' other splits: the classification hold-out and the rating c
   }
   // calibration examples come from unanimously rated texts; a text with a copy is never one (its copy would be
   // rated with its own rating shown). The embedded copies are not unanimous, so a small table with one that is:
-  const { calibrationSplit } = await import('../src/rate/study');
+  const { calibrationSplit } = await import('../src/notebooks/09-llm-rating');
   const humans = ['examiner1', 'examiner2', 'examiner3'];
   const row = (id: string, text: string, l: string) => ({ writing_id: id, text, question: 'q', cefr_level: l, examiner1: l, examiner2: l, examiner3: l });
   const rowsT = [row('a', 'My day is nice.', 'A2'), row('b', 'My  day is nice.', 'A2'), row('c', 'I like tea.', 'A1'), row('d', 'Tea is good for you.', 'A2'), row('e', 'Although it rained, we went.', 'B1'), row('f', 'We stayed home.', 'B1')];

@@ -11,7 +11,7 @@ import { saveModel } from '../src/model/checkpoint';
 import { MemorySource } from '../src/train/data';
 import { evaluateModel } from '../src/evaluate/eval';
 import { compareModels, specialisationGains, comparisonTable, describeComparison } from '../src/evaluate/compare';
-import { comparisonHeatmap } from '../src/plot/training-figures';
+import { comparisonHeatmap } from '../src/evaluate/figures';
 import { UserError } from '../src/runtime/errors';
 
 before(async () => {

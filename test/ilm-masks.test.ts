@@ -5,7 +5,7 @@ import { Rng } from '../src/runtime/rng';
 import { limitSpans, sampleHierarchical, sampleInitialWord, sampleRandomWords, sampleSingle, validSpans, type MaskSpan } from '../src/ilm/masks';
 import { documentExamples, emptyStats, type GenerateOptions } from '../src/ilm/generate';
 import { documentUnits } from '../src/ilm/units';
-import { MASK_TYPE_CODE } from '../src/ilm/tokens';
+import { MASK_TYPE_CODE } from '../src/tokenize/gpt2-bpe';
 import { learnerTexts } from './ilm-fixtures';
 import { resolveOptions } from '../src/ilm/examples';
 import { isFunctionWord } from '../src/ilm/function-words';

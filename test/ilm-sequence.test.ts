@@ -2,8 +2,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { buildSequence, spansToRuns, TARGET } from '../src/ilm/sequence';
-import { coveringTokens, decodeTokens, encodeText, END_OF_INFILL, ILM_VOCAB, INFILL_NGRAM, INFILL_WORD, START_OF_INFILL, tokenizeWithOffsets } from '../src/ilm/tokens';
-import { MASK_TYPE_CODE } from '../src/ilm/tokens';
+import { coveringTokens, decodeTokens, encodeText, END_OF_INFILL, ILM_VOCAB, INFILL_NGRAM, INFILL_WORD, START_OF_INFILL, tokenizeWithOffsets } from '../src/tokenize/gpt2-bpe';
+import { MASK_TYPE_CODE } from '../src/tokenize/gpt2-bpe';
 
 const W = MASK_TYPE_CODE.word;
 

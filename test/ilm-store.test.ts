@@ -8,7 +8,7 @@ import { buildExamples } from '../src/ilm/examples';
 import { documentExamples } from '../src/ilm/generate';
 import { buildSequence, TARGET } from '../src/ilm/sequence';
 import { ExampleStore, HEADER_BYTES } from '../src/ilm/store';
-import { decodeTokens } from '../src/ilm/tokens';
+import { decodeTokens } from '../src/tokenize/gpt2-bpe';
 import { UserError } from '../src/runtime/errors';
 import type { ExampleSource } from '../src/train/data';
 import { learnerTexts, writeSplit } from './ilm-fixtures';

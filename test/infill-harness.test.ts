@@ -140,7 +140,7 @@ test('ilm-eval from an experiment directory, and its errors', async () => {
   assert.equal(report.texts.length, 2);
   assert.equal(report.modelDirs[`ilm:${exp}`], path.join(exp, 'checkpoints', 'best'));
   assert.equal(report.input.sha256.length, 64);
-  const { listExperiments } = await import('../src/infill/showcase');
+  const { listExperiments } = await import('../src/experiment/list');
   fs.mkdirSync(path.join(tmp, 'not-trained', 'checkpoints'), { recursive: true });
   assert.deepEqual(listExperiments(tmp), [{ name: 'exp', dir: exp, level: null }]);
   // Notebook 03's names tell the level when the manifest does not.
@@ -157,7 +157,7 @@ test('ilm-eval from an experiment directory, and its errors', async () => {
 });
 
 test('blanked learner sentences per level, and the per-level figure', async () => {
-  const { blankedSentences, harnessFigure } = await import('../src/infill/showcase');
+  const { blankedSentences, harnessFigure } = await import('../src/notebooks/05-inference');
   const texts = readHarnessTexts(CSV, 708, 500);
   const picked = blankedSentences(texts, 2, 0);
   assert.deepEqual(picked.map((p) => p.level), ['A1', 'A1', 'A2', 'A2', 'B1', 'B1', 'B2', 'B2', 'C1', 'C1', 'C2', 'C2']);

@@ -1,6 +1,6 @@
 /**
  * Training with the native kernels computes the same numbers as without them: the fused cross-entropy equals
- * the TensorFlow.js formulation in src/train/loss.ts (value and gradient), and every weight gradient of a small
+ * the TensorFlow.js formulation in src/objective/loss.ts (value and gradient), and every weight gradient of a small
  * GPT-2 (forward with dropout, ILM loss, backward) equals the pure TensorFlow.js cpu result. Also: the
  * CEFRLAB_NATIVE=0 switch.
  */
@@ -13,7 +13,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { Rng } from '../src/runtime/rng';
 import { disableNativeKernels, enableNativeKernels, tokenNllNative, weightedCrossEntropyNative } from '../src/runtime/kernels';
 import { addonStatus } from '../src/runtime/kernels/native';
-import { weightedCrossEntropy, ilmTrainingLoss, shiftTargets, lossWeights } from '../src/train/loss';
+import { weightedCrossEntropy, ilmTrainingLoss, shiftTargets, lossWeights } from '../src/objective/loss';
 import { GPT2 } from '../src/model/gpt2';
 import { PRESETS } from '../src/model/config';
 

@@ -10,17 +10,21 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { initPipeline } from '../src/pipeline/init';
+import { buildProgram } from '../src/cli/main';
 import { loadPipeline } from '../src/pipeline/schema';
 import { buildGraph } from '../src/pipeline/graph';
 import { formatLocalResult, runLocal } from '../src/pipeline/local';
 import { planGraph } from '../src/pipeline/state';
 import { projectRoot } from '../src/runtime/paths';
 
+/** The CLI's commands: the registry the pipeline checks step options against. */
+const COMMANDS = buildProgram().commands;
+
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cefrlab-pipeline-local-'));
 test.after(() => fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }));
 
 const quiet = () => {};
-const load = (file: string) => buildGraph(loadPipeline(file));
+const load = (file: string) => buildGraph(loadPipeline(file, COMMANDS));
 async function states(file: string): Promise<Record<string, string>> {
   return Object.fromEntries((await planGraph(load(file))).map((p) => [p.job.id, p.state === 'done' ? 'done' : `${p.state}: ${p.reason}`]));
 }
@@ -33,7 +37,7 @@ function edit(file: string, from: string, to: string): void {
 const TRAIN_LINE = '    options: { model: tiny, seed: 0, max-steps: 2, batch-size: 2, accum: 1, eval-max-examples: 4 }\n';
 
 test('local executor: runs what is missing, then nothing; a changed option reruns what it affects; a failure stops its dependants', { timeout: 900_000 }, async () => {
-  const file = initPipeline({ preset: 'tiny', out: path.join(tmp, 'tiny.yaml'), workdir: path.join(tmp, 'run') });
+  const file = initPipeline({ preset: 'tiny', out: path.join(tmp, 'tiny.yaml'), workdir: path.join(tmp, 'run') }, COMMANDS);
   // smaller than the preset: no single-type test set, no harness (the Slurm test runs the whole preset)
   edit(file, '      test-word: { split: test, options: { mask: word } }\n', '');
   fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/ {2}ilm-eval:\n(?: {4}.*\n)+/, '  ilm-eval: false\n'));

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { initPipeline, guidePipelineText } from '../src/pipeline/init';
+import { buildProgram } from '../src/cli/main';
 import { loadPipeline, parsePipeline } from '../src/pipeline/schema';
 import { buildGraph, optionArgs } from '../src/pipeline/graph';
 import { arraySpec, submitSlurm } from '../src/pipeline/slurm';
@@ -12,12 +13,15 @@ import { compactIds, formatPlan } from '../src/pipeline/plan';
 import { planGraph } from '../src/pipeline/state';
 import { UserError } from '../src/runtime/errors';
 
+/** The CLI's commands: the registry the pipeline checks step options against. */
+const COMMANDS = buildProgram().commands;
+
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cefrlab-pipeline-schema-'));
 test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function problems(text: string, file = 'p.yaml'): string {
   try {
-    parsePipeline(text, path.join(tmp, file));
+    parsePipeline(text, path.join(tmp, file), COMMANDS);
   } catch (err) {
     assert.ok(err instanceof UserError, String(err));
     return (err as Error).message;
@@ -36,8 +40,8 @@ steps:
 `;
 
 test('init writes the guide\'s run: six datasets, eight example sets each, six models with the guide\'s settings', () => {
-  const file = initPipeline({ csv: path.join(tmp, 'EFCAMDAT.csv'), out: path.join(tmp, 'efcamdat.yaml'), workdir: path.join(tmp, 'run'), partition: 'gpu', account: 'acct' });
-  const g = buildGraph(loadPipeline(file));
+  const file = initPipeline({ csv: path.join(tmp, 'EFCAMDAT.csv'), out: path.join(tmp, 'efcamdat.yaml'), workdir: path.join(tmp, 'run'), partition: 'gpu', account: 'acct' }, COMMANDS);
+  const g = buildGraph(loadPipeline(file, COMMANDS));
   const p = g.pipeline;
   assert.equal(p.csv, path.join(tmp, 'EFCAMDAT.csv'));
   assert.deepEqual(p.datasets, ['all', 'A1', 'A2', 'B1', 'B2', 'C1']);
@@ -64,13 +68,13 @@ test('init writes the guide\'s run: six datasets, eight example sets each, six m
     for (const d of j.deps) assert.ok(seen.has(d), `${j.id} before ${d}`);
     seen.add(j.id);
   }
-  assert.throws(() => initPipeline({ csv: 'x.csv', out: file }), /exists\. Fix: choose another --out, or add --force/);
+  assert.throws(() => initPipeline({ csv: 'x.csv', out: file }, COMMANDS), /exists\. Fix: choose another --out, or add --force/);
 });
 
 test('the guide\'s run on Slurm: job arrays per step, afterok dependencies, resources from the file', async () => {
   const file = path.join(tmp, 'efcamdat.yaml');
-  if (!fs.existsSync(file)) initPipeline({ csv: path.join(tmp, 'EFCAMDAT.csv'), out: file, workdir: path.join(tmp, 'run'), partition: 'gpu', account: 'acct' });
-  const g = buildGraph(loadPipeline(file));
+  if (!fs.existsSync(file)) initPipeline({ csv: path.join(tmp, 'EFCAMDAT.csv'), out: file, workdir: path.join(tmp, 'run'), partition: 'gpu', account: 'acct' }, COMMANDS);
+  const g = buildGraph(loadPipeline(file, COMMANDS));
   const r = await submitSlurm(g, { dryRun: true, log: () => {} });
   assert.equal(r.run, null);
   assert.equal(r.commands.length, 6);
@@ -89,8 +93,8 @@ test('the guide\'s run on Slurm: job arrays per step, afterok dependencies, reso
 
 test('plan of the guide\'s run before anything ran: every job runs, with its dependencies', async () => {
   const file = path.join(tmp, 'efcamdat.yaml');
-  if (!fs.existsSync(file)) initPipeline({ csv: path.join(tmp, 'EFCAMDAT.csv'), out: file, workdir: path.join(tmp, 'run') });
-  const g = buildGraph(loadPipeline(file));
+  if (!fs.existsSync(file)) initPipeline({ csv: path.join(tmp, 'EFCAMDAT.csv'), out: file, workdir: path.join(tmp, 'run') }, COMMANDS);
+  const g = buildGraph(loadPipeline(file, COMMANDS));
   const plans = await planGraph(g);
   assert.equal(plans.filter((p) => p.state === 'run').length, 6); // the prepares; the rest runs after them
   assert.ok(plans.filter((p) => p.job.step !== 'prepare').every((p) => p.state === 'after'));
@@ -122,7 +126,7 @@ test('validation: option values go through the command\'s own checks; pipeline-o
   assert.match(problems(MINIMAL.replace('examples: {}', 'examples: { sets: { train: { split: train } } }')), /the train step reads the example set "valid", which is not built/);
   assert.match(problems(MINIMAL.replace('max-steps: 2', 'minimal-supervision: 3')), /--minimal-supervision is a flag, got 3\. Fix: write minimal-supervision: true/);
   // flags and negations
-  const g = buildGraph(parsePipeline(MINIMAL.replace('max-steps: 2', 'max-steps: 2, eval: false, minimal-supervision: true'), path.join(tmp, 'p.yaml')));
+  const g = buildGraph(parsePipeline(MINIMAL.replace('max-steps: 2', 'max-steps: 2, eval: false, minimal-supervision: true'), path.join(tmp, 'p.yaml'), COMMANDS));
   assert.deepEqual(g.byId.get('train.B1')!.argv.slice(3), ['--max-steps', '2', '--minimal-supervision', '--model', 'tiny', '--no-eval']);
   assert.deepEqual(g.byId.get('train.B1')!.deps, ['examples.B1.train']);
 });
@@ -135,7 +139,7 @@ test('validation: YAML and JSON syntax errors name the line', () => {
 });
 
 test('the guide text parses and every step option is one its command documents', () => {
-  const p = parsePipeline(guidePipelineText({ csv: 'EFCAMDAT.csv', workdir: 'run' }), path.join(tmp, 'g.yaml'));
+  const p = parsePipeline(guidePipelineText({ csv: 'EFCAMDAT.csv', workdir: 'run' }), path.join(tmp, 'g.yaml'), COMMANDS);
   assert.equal(p.workdir, path.join(tmp, 'run'));
   assert.equal(p.steps.train.datasets.C1['max-steps'], 10000);
 });

@@ -11,12 +11,16 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { initPipeline } from '../src/pipeline/init';
+import { buildProgram } from '../src/cli/main';
 import { loadPipeline } from '../src/pipeline/schema';
 import { buildGraph } from '../src/pipeline/graph';
 import { runLocal } from '../src/pipeline/local';
 import { cancelSlurm, slurmStatus, submitSlurm, waitSlurm } from '../src/pipeline/slurm';
 import { planGraph } from '../src/pipeline/state';
 import { slurmSkipReason, startCluster } from './pipeline-slurm-cluster';
+
+/** The CLI's commands: the registry the pipeline checks step options against. */
+const COMMANDS = buildProgram().commands;
 
 const skip = slurmSkipReason();
 
@@ -73,10 +77,10 @@ test('pipeline on a real Slurm: same bytes as local, nothing resubmitted, a fail
     fs.rmSync(cluster.dir, { recursive: true, force: true });
     fs.rmSync(tmp, { recursive: true, force: true });
   });
-  const localFile = initPipeline({ preset: 'tiny', out: path.join(tmp, 'local.yaml'), workdir: path.join(tmp, 'local') });
-  const slurmFile = initPipeline({ preset: 'tiny', out: path.join(tmp, 'slurm.yaml'), workdir: path.join(tmp, 'slurm') });
-  const gl = buildGraph(loadPipeline(localFile));
-  const gs = buildGraph(loadPipeline(slurmFile));
+  const localFile = initPipeline({ preset: 'tiny', out: path.join(tmp, 'local.yaml'), workdir: path.join(tmp, 'local') }, COMMANDS);
+  const slurmFile = initPipeline({ preset: 'tiny', out: path.join(tmp, 'slurm.yaml'), workdir: path.join(tmp, 'slurm') }, COMMANDS);
+  const gl = buildGraph(loadPipeline(localFile, COMMANDS));
+  const gs = buildGraph(loadPipeline(slurmFile, COMMANDS));
 
   // both executors at once (the cluster has 2 CPUs, local runs 1 job at a time)
   const t0 = Date.now();
@@ -133,7 +137,7 @@ test('pipeline on a real Slurm: same bytes as local, nothing resubmitted, a fail
   );
   assert.notEqual(text, fs.readFileSync(slurmFile, 'utf8'));
   fs.writeFileSync(slurmFile, text);
-  const gf = buildGraph(loadPipeline(slurmFile));
+  const gf = buildGraph(loadPipeline(slurmFile, COMMANDS));
   const failing = await submitSlurm(gf, { log: () => {} });
   assert.deepEqual(failing.run!.groups.map((x) => [x.step, Object.values(x.tasks)]), [
     ['train', ['train.B1']],

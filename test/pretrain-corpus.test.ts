@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   brownText, buildPretrainCorpus, cleanText, cutDocument, detokenize, heldOutKeys, mixedTrainPieces, readCsvRows, splitFileText,
-} from '../src/pretrain/corpus';
+} from '../src/corpus/pretraining';
 import { writePretrainCorpus } from '../src/pretrain/pretrain';
 import { dataDir } from '../src/runtime/paths';
 import { splitDocuments } from '../src/ilm/documents';

@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { PRETRAIN_DEFAULTS, pretrain, rebuildCommand, wallClock } from '../src/pretrain/pretrain';
-import { CORPUS_DEFAULTS } from '../src/pretrain/corpus';
+import { CORPUS_DEFAULTS } from '../src/corpus/pretraining';
 import { UserError } from '../src/runtime/errors';
 import { initBackend } from '../src/runtime/backend';
 
@@ -57,7 +57,7 @@ test('pretrain: a two-step run on CEFR-SP exports a loadable float16 base with i
   assert.ok(initial.examples > 0 && initial.examples <= pieces.length);
   assert.equal(initial.spansByType.word, initial.examples);
   const { ExampleStore } = await import('../src/ilm/store');
-  const { decodeTokens } = await import('../src/ilm/tokens');
+  const { decodeTokens } = await import('../src/tokenize/gpt2-bpe');
   const store = ExampleStore.open(path.join(dir, 'work', 'examples-words', 'train-initial'));
   const firstWords = new Set(pieces.flatMap((t) => t.trim().split('\n').map((line) => line.trim().split(/\s+/)[0])));
   let checked = 0;

@@ -2,7 +2,7 @@ import { test, before } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/runtime/backend';
-import { ilmTrainingLoss, ilmEvalSums, shiftTargets, weightedCrossEntropy, weightedCrossEntropyTf, lossWeights } from '../src/train/loss';
+import { ilmTrainingLoss, ilmEvalSums, shiftTargets, weightedCrossEntropy, weightedCrossEntropyTf, lossWeights } from '../src/objective/loss';
 
 before(async () => {
   await initBackend();

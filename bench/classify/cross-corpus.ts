@@ -9,7 +9,8 @@
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { classifyNotebookPlan, loadCorpora, holdoutRows } from '../../src/classify/notebook';
+import { classifyNotebookPlan, holdoutRows } from '../../src/notebooks/06-cefr-classification';
+import { loadCorpora } from '../../src/classify/corpora';
 import { crossCorpusSection, targetChecks, crossCorpusStudyReading } from '../../src/classify/cross-corpus';
 
 const f3 = (x: number | null | undefined) => (x == null || !Number.isFinite(x) ? '-' : x.toFixed(3));

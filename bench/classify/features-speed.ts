@@ -8,7 +8,7 @@
 import * as os from 'node:os';
 import { textFeatures } from '../../src/features/text-features';
 import { readLabelledCsv } from '../../src/classify/data';
-import { ASAG_CSV, SP_CSV } from '../../src/classify/notebook';
+import { ASAG_CSV, SP_CSV } from '../../src/classify/corpora';
 
 const t0 = performance.now();
 textFeatures('Load the word lists.');

@@ -13,11 +13,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { initBackend, describeBackend } from '../../src/runtime/backend';
-import { notebookPlan, levelsWithEnoughData } from '../../src/pretrain/notebook-plan';
+import { notebookPlan, levelsWithEnoughData } from '../../src/notebooks/03-training-plan';
 import { prepare } from '../../src/corpus/prepare';
 import { buildExamples } from '../../src/ilm/examples';
 import { trainExperiment } from '../../src/train/experiment';
-import { classifyNotebookPlan, loadCorpora, sampleRows, resultRow, levelCounts } from '../../src/classify/notebook';
+import { classifyNotebookPlan, resultRow, levelCounts } from '../../src/notebooks/06-cefr-classification';
+import { loadCorpora, sampleRows } from '../../src/classify/corpora';
 import { crossValidate, inputVectors, resolveOptions } from '../../src/classify/classifier';
 import { createEncoder } from '../../src/classify/spec';
 import { rowsHeldOutFrom, levelPerplexities, argminPerplexityTest, argminReading, pairedDifference, pairedReading } from '../../src/classify/perplexity-study';

@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { loadModel, readConfig, readWeights } from '../../src/model/checkpoint';
 import { initBackend } from '../../src/runtime/backend';
 import { infillPrompt } from '../../src/infill/infill';
-import { INFILL_DOCUMENT } from '../../src/ilm/tokens';
+import { INFILL_DOCUMENT } from '../../src/tokenize/gpt2-bpe';
 
 const SENTENCES = [
   'He [MASK] to school every day.',

@@ -3,7 +3,7 @@
  * bootstrap resamples, seed 0) and, for CEFR-ASAG, the examiners' human-human agreement: the numbers in
  * BENCHMARKS.md. Run: node --import tsx bench/rate/baselines.ts [asag] [ellipse]   (default: both)
  */
-import { baselineStudy, loadCefrAsag, loadEllipse, qwkTable, studyPlan, type BaselineStudy } from '../../src/rate/study';
+import { baselineStudy, loadCefrAsag, loadEllipse, qwkTable, studyPlan, type BaselineStudy } from '../../src/notebooks/09-llm-rating';
 
 const which = process.argv.slice(2).length ? process.argv.slice(2) : ['asag', 'ellipse'];
 const plan = studyPlan({});

@@ -13,7 +13,7 @@ import { Rng } from '../../src/runtime/rng';
 import { quadraticWeightedKappa } from '../../src/metrics/classification';
 import { weightedQwk } from '../../src/metrics/fairness';
 import { bootstrapCI } from '../../src/metrics/bootstrap';
-import { loadCefrAsag, loadEllipse, type StudySet } from '../../src/rate/study';
+import { loadCefrAsag, loadEllipse, type StudySet } from '../../src/notebooks/09-llm-rating';
 import { stratifiedFolds } from '../../src/model-selection/folds';
 import { aweFeatureNames, aweFeatures, fitIdf } from '../../src/awe/features';
 import { trainGbdt, gbdtPredict } from '../../src/awe/gbdt';

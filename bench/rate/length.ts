@@ -7,7 +7,7 @@
  * Run: node --import tsx bench/rate/length.ts
  */
 import { agreement } from '../../src/rate/agreement';
-import { lengthScoreCorrelation, lengthStudy, loadCefrAsag, loadEllipse, qwkTable, studyPlan, withLengthRatings } from '../../src/rate/study';
+import { lengthScoreCorrelation, lengthStudy, loadCefrAsag, loadEllipse, qwkTable, studyPlan, withLengthRatings } from '../../src/notebooks/09-llm-rating';
 
 const plan = studyPlan({});
 console.log('| set | length form | reference | n | QWK | 90% CI | exact | adjacent |\n|---|---|---|---|---|---|---|---|');

@@ -7,7 +7,7 @@
  *     [--fused-ce 1|0]
  *
  * --fused-ce 1 (the default with --native 1) computes the loss with the native fused cross-entropy
- * (src/runtime/kernels/crossentropy.ts) instead of src/train/loss.ts's TensorFlow.js formulation; both give
+ * (src/runtime/kernels/crossentropy.ts) instead of src/objective/loss.ts's TensorFlow.js formulation; both give
  * the same loss and gradients (test/kernels-grad.test.ts).
  *
  * Prints one JSON line: {impl, backend, native, config, stepSeconds[], tokensPerSecond, ...}. With
@@ -17,7 +17,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { GPT2 } from '../../src/model/gpt2';
 import { PRESETS } from '../../src/model/config';
-import { ilmTrainingLoss, lossWeights, shiftTargets } from '../../src/train/loss';
+import { ilmTrainingLoss, lossWeights, shiftTargets } from '../../src/objective/loss';
 import { AdamW } from '../../src/train/optimizer';
 import { Rng } from '../../src/runtime/rng';
 import { enableNativeKernels, disableNativeKernels, nativeKernelsStatus, weightedCrossEntropyNative } from '../../src/runtime/kernels';

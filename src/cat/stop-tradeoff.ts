@@ -14,7 +14,7 @@ import type { Bank } from './bank';
 import { DEFAULT_CAT_CONFIG, type CatConfig } from './engine';
 import { drawAbility, simulateSession, DEFAULT_DISTRIBUTION, type AbilityDistribution } from './simulate';
 import { median } from '../metrics/descriptive';
-import { tableHtml } from './report';
+import { tableHtml } from '../plot/table';
 
 export interface StopTradeoffRow {
   rule: string;

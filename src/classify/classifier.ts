@@ -179,6 +179,16 @@ export function standardize(s: Standardizer, X: readonly Float64Array[]): Float6
 
 // ---------------------------------------------------------------- models
 
+/** The corpora of a model trained on several (./multi-corpus.ts): the column they came from, names, rows, cut points. */
+export interface CorporaRecord {
+  /** The CSV column the names came from, or `(file name)`. */
+  column: string;
+  names: string[];
+  rows: Record<string, number>;
+  /** Each corpus's cut points (increasing), ordinal head only; null for other heads. */
+  cuts: Record<string, number[]> | null;
+}
+
 export interface ClassifierManifest {
   kind: 'cefrlab-classifier';
   formatVersion: 1;
@@ -196,7 +206,7 @@ export interface ClassifierManifest {
   weights: { file: 'weights.bin'; dtype: 'float64-le'; sha256: string };
   versions: ReturnType<typeof versions>;
   /** The corpora of a model trained on several (./multi-corpus.ts): names, rows and, for the ordinal head, each one's cut points. */
-  corpora?: import('./multi-corpus').CorporaRecord;
+  corpora?: CorporaRecord;
 }
 
 export interface ClassifierModel {

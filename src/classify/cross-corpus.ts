@@ -26,7 +26,7 @@ import { fitStandardizer, standardize, fitOnVectors, resolveOptions } from './cl
 import { stratifiedHoldout, stratifiedSample, perClassSample } from '../model-selection/folds';
 import { predictProba, argmax } from './heads';
 import { fitSharedOrdinal, calibrateCuts, latent, ordinalClass, type SharedOrdinal } from './ordinal-corpus';
-import { sampleRows, type Corpora } from './notebook';
+import { sampleRows, type Corpora } from './corpora';
 
 /** Defaults of the cross-corpus study (one table, read by the notebook and the benchmark alike). */
 export const CROSS_CORPUS_DEFAULTS = {

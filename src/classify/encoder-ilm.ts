@@ -1,7 +1,7 @@
 /**
  * `ilm:EXP_DIR`: one of the lab's own GPT-2 models (the shipped base model in data/models/base, or any trained
  * experiment: EXP_DIR/checkpoints/best, else last, else EXP_DIR itself as a model directory; see
- * src/infill/load.ts) as a frozen encoder. A text is encoded as plain GPT-2 BPE (src/ilm/tokens.ts), cut to the
+ * src/experiment/load.ts) as a frozen encoder. A text is encoded as plain GPT-2 BPE (src/tokenize/gpt2-bpe.ts), cut to the
  * model's positions, and its vector is the mean of the final hidden states (after the last layer norm) over its
  * tokens. GPT-2 is causal, so the padding after a text in a batch changes none of its hidden states.
  *
@@ -13,9 +13,9 @@ import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
 import { sha256 } from '../runtime/hash';
 import { UserError } from '../runtime/errors';
-import { loadExperimentModel } from '../infill/load';
+import { loadExperimentModel } from '../experiment/load';
 import { CONFIG_FILE, WEIGHTS_FILE } from '../model/checkpoint';
-import { encodeText } from '../ilm/tokens';
+import { encodeText } from '../tokenize/gpt2-bpe';
 import { PAD_ID } from '../ilm/sequence';
 import type { Encoder, EncodeOptions } from './encoder';
 import { lengthSortedBatches, positiveInt } from './encoder-batches';

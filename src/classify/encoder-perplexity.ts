@@ -3,7 +3,7 @@
  * example notebook 03's per-level models), one dimension per model, named by its directory as given: a text is
  * likely written at the level whose model finds it least surprising.
  *
- * The perplexity of tokens w_0..w_{L-1} (plain GPT-2 BPE, src/ilm/tokens.ts) is exp(-(1/(L-1)) Σ_{j≥1} ln p(w_j |
+ * The perplexity of tokens w_0..w_{L-1} (plain GPT-2 BPE, src/tokenize/gpt2-bpe.ts) is exp(-(1/(L-1)) Σ_{j≥1} ln p(w_j |
  * w_<j)): the first token has no context, as in the ILM training sequences, which begin with the document. A
  * text of one token is scored after a newline (the token that separates documents); an empty text gets the
  * vocabulary size (a uniform guess). Texts longer than the model's positions W are scored with a sliding window
@@ -17,10 +17,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { sha256 } from '../runtime/hash';
 import { UserError } from '../runtime/errors';
-import { loadExperimentModel } from '../infill/load';
+import { loadExperimentModel } from '../experiment/load';
 import type { GPT2 } from '../model/gpt2';
 import { rowNll } from '../objective/loss';
-import { encodeText } from '../ilm/tokens';
+import { encodeText } from '../tokenize/gpt2-bpe';
 import { PAD_ID } from '../ilm/sequence';
 import type { Encoder, EncodeOptions } from './encoder';
 import { modelDirHash } from './encoder-ilm';

@@ -10,7 +10,7 @@
  *   (`data.eval.files`), whose texts chose the checkpoint kept and the step training stopped at; then the model
  *   it started from (`model.init`), recursively;
  * - the shipped base model (`command: "pretrain"`): the training side of its pretraining corpora, rebuilt
- *   from the same files, seed and share (src/pretrain/corpus.ts `trainingSourceTexts`).
+ *   from the same files, seed and share (src/corpus/pretraining.ts `trainingSourceTexts`).
  * A model directory without a manifest (e.g. a downloaded Hugging Face GPT-2) has no known training texts
  * and nothing to check; a manifest whose data is missing or changed is an error, since the check cannot be
  * made.
@@ -25,7 +25,7 @@ import { createHash } from 'node:crypto';
 import { UserError } from '../runtime/errors';
 import { projectRoot } from '../runtime/paths';
 import { sha256 } from '../runtime/hash';
-import { trainingSourceTexts, PRETRAIN_CORPORA, type PretrainCorpus } from '../pretrain/corpus';
+import { trainingSourceTexts, PRETRAIN_CORPORA, type PretrainCorpus } from '../corpus/pretraining';
 
 /** The content key of a text (see the header). */
 export function textKey(text: string): string {

@@ -21,20 +21,11 @@ import { scanCsv, CsvSyntaxError } from '../corpus/csv';
 import { CEFR_LEVELS, type CefrLevel } from '../corpus/cefr';
 import { resolveHeadOptions, type TrainedHead } from './heads';
 import { createEncoder } from './spec';
-import { inputVectors, resolveOptions, fitStandardizer, standardize, assemble, modelEncoder, trainClassifier, type ClassifierModel, type ClassifierOptions, type TrainResult } from './classifier';
+import { inputVectors, resolveOptions, fitStandardizer, standardize, assemble, modelEncoder, trainClassifier, type ClassifierModel, type ClassifierOptions, type TrainResult, type CorporaRecord } from './classifier';
 import { fitSharedOrdinal, calibrateCuts, cutsFromRaw, rawFromCuts, latent, ORDINAL_DEFAULTS } from './ordinal-corpus';
 import { perClassSample } from '../model-selection/folds';
 import type { Encoder } from './encoder';
 import type { LabelledText } from './data';
-
-export interface CorporaRecord {
-  /** The CSV column the names came from, or `(file name)`. */
-  column: string;
-  names: string[];
-  rows: Record<string, number>;
-  /** Each corpus's cut points (increasing), ordinal head only; null for other heads. */
-  cuts: Record<string, number[]> | null;
-}
 
 export const DEFAULT_CORPUS_COLUMN = 'corpus';
 export const FILE_NAME_CORPUS = '(file name)';

@@ -6,7 +6,7 @@
  */
 import { loadModel } from '../model/checkpoint';
 import { ExampleSource, evalSample } from '../objective/batch';
-import { resolveModelDir } from '../objective/experiment-dir';
+import { resolveModelDir } from '../experiment/dir';
 import { evaluateModel, EvalMetrics } from './eval';
 
 export interface ModelEntry {

@@ -9,10 +9,10 @@ import { loadModel } from '../model/checkpoint';
 import { UserError } from '../runtime/errors';
 import { progress, type Progress } from '../runtime/progress';
 import { textTable } from '../runtime/text-table';
-import { resolveModelDir } from '../objective/experiment-dir';
+import { resolveModelDir } from '../experiment/dir';
 import { evalSample } from '../objective/batch';
 import { openExamples, singleTypeSets } from '../ilm/store-open';
-import { experimentLevel } from '../objective/experiment-dir';
+import { experimentLevel } from '../experiment/dir';
 import { EvalMetrics, evaluateModel } from './eval';
 import { Comparison, ModelEntry, TestEntry, compareModels } from './compare';
 

@@ -19,7 +19,7 @@ import { streamDocuments } from './documents';
 import { addStats, emptyStats, encodeDocuments, type GenerateOptions, type GenerateStats } from './generate';
 import { MASK_KINDS, type MaskKind } from './masks';
 import { BlockEncoder, STORE_FILE, StoreWriter, type StoreHeader, type Task } from './store';
-import { ILM_VOCAB, MASK_TYPES } from './tokens';
+import { ILM_VOCAB, MASK_TYPES } from '../tokenize/gpt2-bpe';
 import { EXAMPLE_DEFAULTS, SPLITS } from './examples-options';
 
 export { EXAMPLE_DEFAULTS, SPLITS } from './examples-options';

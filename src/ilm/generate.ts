@@ -8,7 +8,7 @@ import { Rng } from '../runtime/rng';
 import { limitSpans, maskKey, sampleMask, validSpans, FAILURE_REASONS, type FailureReason, type MaskKind } from './masks';
 import { planSequence, sequenceLength, spansToRuns } from './sequence';
 import type { BlockEncoder, StoredSpan, Task } from './store';
-import { tokenizeWithOffsets } from './tokens';
+import { tokenizeWithOffsets } from '../tokenize/gpt2-bpe';
 import { documentUnits } from './units';
 
 export interface GenerateOptions {

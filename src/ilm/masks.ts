@@ -23,7 +23,7 @@
  */
 import type { Rng } from '../runtime/rng';
 import { isFunctionWord } from './function-words';
-import { MASK_TYPE_CODE, type MaskType } from './tokens';
+import { MASK_TYPE_CODE, type MaskType } from '../tokenize/gpt2-bpe';
 import type { DocumentUnits } from './units';
 
 /** A masked span: characters [start, end) of the document, `type` a MASK_TYPE_CODE (0 document .. 4 word). */

@@ -6,7 +6,7 @@
 import { Rng } from '../runtime/rng';
 import { buildSequence, TARGET, type TokenRun } from './sequence';
 import { ExampleStore, type StoredDocument, type StoredSpan } from './store';
-import { decodeTokens, MASK_TYPES } from './tokens';
+import { decodeTokens, MASK_TYPES } from '../tokenize/gpt2-bpe';
 
 export interface PreviewExample {
   documentIndex: number;

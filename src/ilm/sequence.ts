@@ -6,7 +6,7 @@
  * the smallest covering run of tokens (so a masked word takes its leading space with it, as GPT-2 tokens
  * carry it). The stored example is just these runs; the sequence is rebuilt from them when read.
  */
-import { coveringTokens, END_OF_INFILL, START_OF_INFILL, typeToken, type TokenizedText } from './tokens';
+import { coveringTokens, END_OF_INFILL, START_OF_INFILL, typeToken, type TokenizedText } from '../tokenize/gpt2-bpe';
 import type { MaskSpan } from './masks';
 
 /** Target types per position (docs/ARCHITECTURE.md). */

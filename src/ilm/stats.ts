@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import { UserError, locate } from '../runtime/errors';
 import { ExampleStore } from './store';
-import { MASK_TYPES } from './tokens';
+import { MASK_TYPES } from '../tokenize/gpt2-bpe';
 
 export interface DocumentMaskStats {
   index: number;

@@ -2,9 +2,15 @@
  * Random access to a whole example store by example index: the `ExampleSource` contract of
  * src/objective/batch.ts that training and evaluation read (their one data order is in src/train/data.ts).
  */
-import type { ExampleStore } from './store';
-import type { Task } from './store-format';
+import type { StoreHeader, StoredDocument, Task } from './store-format';
 import { writeLmSequence, writeSequence, type TokenRun } from './sequence';
+
+/** What the source reads from an opened store (an `ExampleStore` of ./store.ts is one). */
+export interface StoreContents {
+  readonly file: string;
+  readonly header: Pick<StoreHeader, 'counts' | 'task'>;
+  documents(): Iterable<StoredDocument>;
+}
 
 /**
  * Random access over a whole store held in typed arrays (about 2 bytes per document token and 9 bytes per
@@ -21,7 +27,7 @@ export class StoreSource {
   private readonly spanType: Uint8Array;
   private readonly task: Task;
 
-  constructor(store: ExampleStore, readonly seqLen: number) {
+  constructor(store: StoreContents, readonly seqLen: number) {
     const c = store.header.counts;
     this.count = c.examples;
     this.files = [store.file];

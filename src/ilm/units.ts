@@ -76,6 +76,13 @@ export function sentenceSpans(doc: string, ps: number, pe: number): Span[] {
   return out;
 }
 
+/** Sentence spans [start, end) of a passage, across its paragraphs (C-tests and the passage scale split alike). */
+export function passageSentences(passage: string): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (const [ps, pe] of paragraphSpans(passage)) for (const s of sentenceSpans(passage, ps, pe)) out.push([s[0], s[1]]);
+  return out;
+}
+
 /** Words of the sentence doc[ss, se), absolute offsets. */
 export function wordSpans(doc: string, ss: number, se: number): Span[] {
   const words = treebankWords(doc.slice(ss, se));

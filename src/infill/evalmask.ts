@@ -13,7 +13,7 @@
  */
 import { Rng } from '../runtime/rng';
 import type { BlankType } from './blanks';
-import { coveringTokens, tokenizeWithOffsets, type TokenizedText } from '../ilm/tokens';
+import { coveringTokens, tokenizeWithOffsets, type TokenizedText } from '../tokenize/gpt2-bpe';
 import { decodeTokens, encodeText } from './vocab';
 
 export type MaskingMode = 'human-tokens' | 'random';

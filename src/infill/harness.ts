@@ -26,7 +26,7 @@ import { UserError, locate } from '../runtime/errors';
 import { progress } from '../runtime/progress';
 import { sha256File } from '../runtime/hash';
 import { versions, type Versions } from '../runtime/versions';
-import { loadExperimentModel } from './load';
+import { loadExperimentModel } from '../experiment/load';
 import { encodePieces } from './blanks';
 import { cutAtWord, maskText, MASKING_MODES, type MaskedText, type MaskingMode } from './evalmask';
 import { generateAnswers } from './infill';

@@ -1,5 +1,5 @@
 /**
- * What inference needs from the ILM vocabulary (src/ilm/tokens.ts), named for its use here: the separator,
+ * What inference needs from the ILM vocabulary (src/tokenize/gpt2-bpe.ts), named for its use here: the separator,
  * the end-of-answer token, the blank type tokens, and which ids may appear inside an answer.
  */
 import {
@@ -12,7 +12,7 @@ import {
   encodeText,
   typeToken,
   type MaskType,
-} from '../ilm/tokens';
+} from '../tokenize/gpt2-bpe';
 
 export { encodeText, decodeTokens };
 

@@ -19,7 +19,8 @@
  */
 import type { Item, YesNoItem, CTestItem, YesNoStimulus } from './types';
 import { makeYesNoItem, MIN_SHARE } from './yesno';
-import { buildCTest, passageSentences } from './ctest';
+import { buildCTest } from './ctest';
+import { passageSentences } from '../ilm/units';
 import { binOf, binRange, BIN_COUNT } from '../scale/cefr-scale';
 import { Rng } from '../runtime/rng';
 import * as path from 'node:path';

@@ -19,7 +19,7 @@
  */
 import type { CTestGap, CTestItem, CTestSegment } from './types';
 import { binOf } from '../scale/cefr-scale';
-import { paragraphSpans, sentenceSpans } from '../ilm/units';
+import { passageSentences } from '../ilm/units';
 
 export interface CTestOptions {
   /** Item id (default "ctest"). */
@@ -31,13 +31,6 @@ export interface CTestOptions {
 }
 
 const WORD = /[A-Za-z0-9]+(?:['’-][A-Za-z0-9]+)*/g;
-
-/** Sentence spans [start, end) of a passage, across its lines. */
-export function passageSentences(passage: string): Array<[number, number]> {
-  const out: Array<[number, number]> = [];
-  for (const [ps, pe] of paragraphSpans(passage)) for (const s of sentenceSpans(passage, ps, pe)) out.push([s[0], s[1]]);
-  return out;
-}
 
 /** Whether a word may be damaged (see the module comment). `sentenceInitial`: it is the first word of its sentence. */
 export function eligibleWord(word: string, sentenceInitial: boolean): boolean {

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { UserError } from '../runtime/errors';
 import { writeFileAtomic } from '../runtime/atomic';
 import { defaultCsv } from '../runtime/paths';
-import { parsePipeline } from './schema';
+import { parsePipeline, type CommandCatalog } from './schema';
 
 export type Preset = 'guide' | 'tiny';
 
@@ -150,8 +150,8 @@ slurm:
 `;
 }
 
-/** Write the pipeline file; returns its path. */
-export function initPipeline(o: InitOptions): string {
+/** Write the pipeline file (checked against the CLI's commands `cat`); returns its path. */
+export function initPipeline(o: InitOptions, cat: CommandCatalog): string {
   const out = path.resolve(o.out);
   if (fs.existsSync(out) && !o.force) throw new UserError(`${o.out}: exists. Fix: choose another --out, or add --force to replace it`);
   const dir = path.dirname(out);
@@ -161,7 +161,7 @@ export function initPipeline(o: InitOptions): string {
   const csv = rel(dir, path.resolve(csvGiven));
   const workdir = rel(dir, path.resolve(o.workdir ?? (preset === 'tiny' ? 'experiments/pipeline-tiny' : 'experiments/efcamdat')));
   const text = preset === 'tiny' ? tinyPipelineText({ csv, workdir }) : guidePipelineText({ csv, workdir, partition: o.partition, account: o.account, file: path.basename(out) });
-  parsePipeline(text, out); // what we write must load
+  parsePipeline(text, out, cat); // what we write must load
   writeFileAtomic(out, text);
   return out;
 }

@@ -164,22 +164,18 @@ function unknownKeys(pr: Problems, p: Path, value: Record<string, unknown>, allo
   }
 }
 
-let commandCache: Map<string, Command> | null = null;
-/** The CLI's commands, to check step options against what each command documents. */
-function cliCommand(name: string): Command {
-  if (!commandCache) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { buildProgram } = require('../cli/main') as typeof import('../cli/main');
-    commandCache = new Map(buildProgram().commands.map((c) => [c.name(), c]));
-  }
-  const c = commandCache.get(name);
-  if (!c) throw new Error(`the cefrlab command "${name}" is missing`);
-  return c;
-}
+/**
+ * The commands of the cefrlab CLI, against which each step's options are checked: `buildProgram().commands`
+ * (src/cli/main.ts), or `program.commands` inside an action. The caller hands them in, so that the pipeline reads
+ * the one registry of commands without importing the CLI that runs it.
+ */
+export type CommandCatalog = readonly Command[];
 
-/** The long option names (without dashes) that `cefrlab <command>` accepts, negations as `no-x`. */
-export function commandOptions(command: string): Option[] {
-  return cliCommand(command).options as Option[];
+/** The options that `cefrlab <command>` accepts (negations as `--no-x`). */
+export function commandOptions(commands: CommandCatalog, command: string): Option[] {
+  const c = commands.find((x) => x.name() === command);
+  if (!c) throw new Error(`the cefrlab command "${command}" is missing`);
+  return c.options as Option[];
 }
 
 function optionName(o: Option): string {
@@ -187,7 +183,7 @@ function optionName(o: Option): string {
 }
 
 /** Check a step's `options` map against the command's documented options; returns the cleaned map. */
-function checkOptions(pr: Problems, p: Path, value: unknown, step: StepName): OptionMap {
+function checkOptions(pr: Problems, p: Path, value: unknown, step: StepName, cat: CommandCatalog): OptionMap {
   const out: OptionMap = {};
   if (value === undefined || value === null) return out;
   if (!isMap(value)) {
@@ -195,7 +191,7 @@ function checkOptions(pr: Problems, p: Path, value: unknown, step: StepName): Op
     return out;
   }
   const { command, reserved } = STEP_COMMANDS[step];
-  const opts = commandOptions(command);
+  const opts = commandOptions(cat, command);
   const names = opts.map(optionName).filter((n) => n !== 'help');
   for (const [rawKey, v] of Object.entries(value)) {
     const key = rawKey.replace(/^--?/, '');
@@ -302,7 +298,7 @@ function checkResources(pr: Problems, p: Path, value: unknown): Resources {
   return r;
 }
 
-function checkPerDataset(pr: Problems, p: Path, value: unknown, step: StepName, datasets: string[]): Record<string, OptionMap> {
+function checkPerDataset(pr: Problems, p: Path, value: unknown, step: StepName, datasets: string[], cat: CommandCatalog): Record<string, OptionMap> {
   const out: Record<string, OptionMap> = {};
   if (value === undefined || value === null) return out;
   if (!isMap(value)) {
@@ -314,12 +310,12 @@ function checkPerDataset(pr: Problems, p: Path, value: unknown, step: StepName, 
       pr.add([...p, ds], `"${ds}" is not a dataset of this pipeline`, `use one of ${datasets.join(', ')} (the general "all" and the levels)`, true);
       continue;
     }
-    out[ds] = checkOptions(pr, [...p, ds], opts, step);
+    out[ds] = checkOptions(pr, [...p, ds], opts, step, cat);
   }
   return out;
 }
 
-function checkStep(pr: Problems, steps: Record<string, unknown>, name: StepName, extra: string[]): { raw: Record<string, unknown>; options: OptionMap; resources: Resources } | null {
+function checkStep(pr: Problems, steps: Record<string, unknown>, name: StepName, extra: string[], cat: CommandCatalog): { raw: Record<string, unknown>; options: OptionMap; resources: Resources } | null {
   const raw = steps[name];
   if (raw === undefined || raw === null || raw === false) return null;
   const p: Path = ['steps', name];
@@ -329,11 +325,14 @@ function checkStep(pr: Problems, steps: Record<string, unknown>, name: StepName,
     return null;
   }
   unknownKeys(pr, p, raw, ['options', 'resources', ...extra]);
-  return { raw, options: checkOptions(pr, [...p, 'options'], raw.options, name), resources: checkResources(pr, [...p, 'resources'], raw.resources) };
+  return { raw, options: checkOptions(pr, [...p, 'options'], raw.options, name, cat), resources: checkResources(pr, [...p, 'resources'], raw.resources) };
 }
 
-/** Parse and validate pipeline text; `file` is used in messages and to resolve relative paths. */
-export function parsePipeline(text: string, file: string): Pipeline {
+/**
+ * Parse and validate pipeline text; `file` is used in messages and to resolve relative paths, `cat` holds the
+ * CLI's commands whose options the steps may set.
+ */
+export function parsePipeline(text: string, file: string, cat: CommandCatalog): Pipeline {
   const abs = path.resolve(file);
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
@@ -383,12 +382,12 @@ export function parsePipeline(text: string, file: string): Pipeline {
   if (!isMap(t.steps)) pr.add(['steps'], 'steps is required (a map with prepare, examples, train, eval, compare, ilm-eval)', 'start from `cefrlab pipeline init --csv FILE`', t.steps === undefined);
   else unknownKeys(pr, ['steps'], steps, STEP_NAMES);
 
-  const prepare = checkStep(pr, steps, 'prepare', ['datasets']);
-  const examples = checkStep(pr, steps, 'examples', ['sets']);
-  const train = checkStep(pr, steps, 'train', ['datasets']);
-  const evalS = checkStep(pr, steps, 'eval', ['datasets']);
-  const compare = checkStep(pr, steps, 'compare', []);
-  const ilm = checkStep(pr, steps, 'ilm-eval', ['dataset', 'split']);
+  const prepare = checkStep(pr, steps, 'prepare', ['datasets'], cat);
+  const examples = checkStep(pr, steps, 'examples', ['sets'], cat);
+  const train = checkStep(pr, steps, 'train', ['datasets'], cat);
+  const evalS = checkStep(pr, steps, 'eval', ['datasets'], cat);
+  const compare = checkStep(pr, steps, 'compare', [], cat);
+  const ilm = checkStep(pr, steps, 'ilm-eval', ['dataset', 'split'], cat);
   for (const [name, s] of [['prepare', prepare], ['examples', examples], ['train', train]] as const) {
     if (!s && isMap(t.steps)) pr.add(['steps', name], `the ${name} step is required`, `add "${name}: {}" under steps`, true);
   }
@@ -418,7 +417,7 @@ export function parsePipeline(text: string, file: string): Pipeline {
           pr.add([...p, 'split'], `split must be train, valid or test${m.split === undefined ? ' (required when the set is not named after a split)' : `, got ${JSON.stringify(m.split)}`}`, 'write split: test', m.split === undefined);
           continue;
         }
-        sets[name] = { split, options: checkOptions(pr, [...p, 'options'], m.options, 'examples') };
+        sets[name] = { split, options: checkOptions(pr, [...p, 'options'], m.options, 'examples', cat) };
       }
     }
     const evalTag = String(train?.options['eval-tag'] ?? 'valid');
@@ -469,10 +468,10 @@ export function parsePipeline(text: string, file: string): Pipeline {
     levels,
     datasets,
     steps: {
-      prepare: { options: prepare?.options ?? {}, resources: prepare?.resources ?? {}, datasets: checkPerDataset(pr, ['steps', 'prepare', 'datasets'], prepare?.raw.datasets, 'prepare', datasets) },
+      prepare: { options: prepare?.options ?? {}, resources: prepare?.resources ?? {}, datasets: checkPerDataset(pr, ['steps', 'prepare', 'datasets'], prepare?.raw.datasets, 'prepare', datasets, cat) },
       examples: { options: examples?.options ?? {}, resources: examples?.resources ?? {}, sets },
-      train: { options: train?.options ?? {}, resources: train?.resources ?? {}, datasets: checkPerDataset(pr, ['steps', 'train', 'datasets'], train?.raw.datasets, 'train', datasets) },
-      eval: evalS ? { options: evalS.options, resources: evalS.resources, datasets: checkPerDataset(pr, ['steps', 'eval', 'datasets'], evalS.raw.datasets, 'eval', datasets) } : null,
+      train: { options: train?.options ?? {}, resources: train?.resources ?? {}, datasets: checkPerDataset(pr, ['steps', 'train', 'datasets'], train?.raw.datasets, 'train', datasets, cat) },
+      eval: evalS ? { options: evalS.options, resources: evalS.resources, datasets: checkPerDataset(pr, ['steps', 'eval', 'datasets'], evalS.raw.datasets, 'eval', datasets, cat) } : null,
       compare: compare ? { options: compare.options, resources: compare.resources } : null,
       ilmEval: ilm ? { options: ilm.options, resources: ilm.resources, dataset: ilmDataset, split: ilmSplit } : null,
     },
@@ -483,7 +482,7 @@ export function parsePipeline(text: string, file: string): Pipeline {
 }
 
 /** Read and validate a pipeline file. */
-export function loadPipeline(file: string): Pipeline {
+export function loadPipeline(file: string, cat: CommandCatalog): Pipeline {
   if (!fs.existsSync(file)) throw new UserError(`${file}: pipeline file not found. Fix: write one with \`cefrlab pipeline init --csv EFCAMDAT.csv --out ${file}\``);
-  return parsePipeline(fs.readFileSync(file, 'utf8'), file);
+  return parsePipeline(fs.readFileSync(file, 'utf8'), file, cat);
 }

@@ -48,7 +48,7 @@ import { versions } from '../runtime/versions';
 import {
   CORPUS_DEFAULTS, PRETRAIN_CORPORA, buildPretrainCorpus, mixedTrainPieces, splitFileText,
   type CorpusOptions, type PretrainCorpus,
-} from './corpus';
+} from '../corpus/pretraining';
 
 import { BASE_MODEL_DIR } from './base';
 import { PRETRAIN_DEFAULTS } from './defaults';
@@ -595,7 +595,7 @@ interface ExportJob {
 /** Evaluate a run's best checkpoint per corpus and write its export to `outDir`. */
 async function exportBase(job: ExportJob): Promise<Record<string, unknown>> {
   const { runDir, examplesDir, corpus, r, trainOpts, log, seconds, trainResult } = job;
-  const { resolveModelDir, readState } = require('../train/checkpoint') as typeof import('../train/checkpoint');
+  const { resolveModelDir, readState } = require('../experiment/dir') as typeof import('../experiment/dir');
   const { evaluateExperiment } = require('../evaluate/run') as typeof import('../evaluate/run');
   const { loadModel } = require('../model/checkpoint') as typeof import('../model/checkpoint');
   const { saveModelF16Async } = require('./fp16') as typeof import('./fp16');

@@ -2,7 +2,7 @@
  * The passage scale (Settles, LaFlair & Hagiwara 2020, section 4): a text's difficulty δ on the 100-point scale.
  *
  * Features of a passage x with N word tokens (letters and inner apostrophes, lower-cased) in S sentences
- * (src/items/ctest.ts passageSentences):
+ * (src/ilm/units.ts passageSentences):
  * - characters (letters) per word, words per sentence;
  * - the mean per-token log-likelihood (1/N) sum_w c_x(w) log θ_w under a word unigram model θ estimated from the
  *   OpenSubtitles frequency list with add-½ smoothing and one <unk> type (θ_w = (c_w + ½) / (C + ½ (V + 1)));
@@ -31,7 +31,7 @@ import { loadFrequencyList } from './data';
 import { fitRidge, fitSoftmax, softmaxProbs, sparseRow, type SparseRow } from './linear';
 import { pearson } from '../metrics/correlation';
 import { auc } from '../metrics/auc';
-import { passageSentences } from '../items/ctest';
+import { passageSentences } from '../ilm/units';
 import { Rng } from '../runtime/rng';
 import { loadCefrSp, loadOneStop, paragraphs, splitOneStop, type LevelledText, type OneStopArticle, ONESTOP_LEVELS } from './passage-data';
 

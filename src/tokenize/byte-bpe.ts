@@ -144,7 +144,7 @@ export function readBpeTokenizerConfig(file: string): ByteBpeOptions & { modelMa
   if (aps != null && typeof aps !== 'boolean') throw new UserError(`${file}: "add_prefix_space" must be true or false, got ${JSON.stringify(aps)}. Fix: correct tokenizer_config.json`);
   const maxLen = raw.model_max_length;
   return {
-    addPrefixSpace: aps ?? false,
+    addPrefixSpace: typeof aps === 'boolean' ? aps : false, // spelled out: the notebooks' TypeScript (tslab's) does not narrow `aps ?? false`
     unkToken: tokenField(raw, 'unk_token', '<unk>', file),
     clsToken: tokenField(raw, 'cls_token', '<s>', file),
     sepToken: tokenField(raw, 'sep_token', '</s>', file),

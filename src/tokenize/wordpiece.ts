@@ -20,7 +20,7 @@
  *
  * One deliberate difference from Hugging Face: text that looks like a special token ("[SEP]", "[MASK]") is
  * tokenized as plain text, so a learner text can never inject a control token (the ILM tokens follow the same
- * rule, src/ilm/tokens.ts).
+ * rule, src/tokenize/gpt2-bpe.ts).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';

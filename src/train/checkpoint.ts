@@ -14,10 +14,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildDirAtomic, writeJsonAtomic } from '../runtime/atomic';
-import { OPTIMIZER_FILE, STATE_FILE, TrainingState, checkpointsDir, readState, recoverCheckpoint } from '../objective/experiment-dir';
+import { OPTIMIZER_FILE, STATE_FILE, TrainingState, checkpointsDir, readState, recoverCheckpoint } from '../experiment/dir';
 
-export { OPTIMIZER_FILE, STATE_FILE, checkpointsDir, readState, recoverCheckpoint, resolveModelDir } from '../objective/experiment-dir';
-export type { TrainingState } from '../objective/experiment-dir';
 import { UserError } from '../runtime/errors';
 import { saveModelAsync, loadModel } from '../model/checkpoint';
 import { GPT2 } from '../model/gpt2';

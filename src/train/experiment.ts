@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { openExamples } from './examples';
+import { openExamples } from '../ilm/store-open';
 import { ConcatSource } from '../objective/batch';
 import { train, TrainOptions, TrainResult } from './loop';
 import { MetricRecord, readMetrics } from './metrics';
@@ -44,5 +44,3 @@ export async function trainExperiment(expDir: string, examplesDir: string, opts:
 export function experimentMetrics(expDir: string): MetricRecord[] {
   return readMetrics(path.join(expDir, 'metrics.jsonl'));
 }
-
-export { experimentLevel } from '../objective/experiment-dir';

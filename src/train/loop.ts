@@ -32,7 +32,8 @@ import { AdamW, clipByGlobalNorm } from './optimizer';
 import { ResolvedSchedule, ScheduleKind, learningRate, resolveSchedule } from './schedule';
 
 export { resolveSchedule, type ResolvedSchedule } from './schedule';
-import { TrainingState, checkpointsDir, hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint';
+import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint';
+import { TrainingState, checkpointsDir } from '../experiment/dir';
 import { MetricsLog } from './metrics';
 import { EventWriter } from './tensorboard';
 import { EvalMetrics, evaluateModel } from '../evaluate/eval';

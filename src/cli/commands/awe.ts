@@ -49,7 +49,7 @@ export function registerAwe(program: Command): void {
     .option('--seed <n>', 'seed (recorded; training itself draws nothing at random)', intOption('--seed'), 0)
     .option('--perplexity-models <dirs>', 'comma-separated model directories of the lab (e.g. notebook 03\'s per-level models): add ln(perplexity) of each text under each as features; predict recomputes them')
     .action(async (o: TrainCli) => {
-      const { trainAweFromCsv } = await import('../../awe/cli-ops');
+      const { trainAweFromCsv } = await import('../awe-ops');
       const perplexityModels = o.perplexityModels ? o.perplexityModels.split(',').map((d) => d.trim()).filter(Boolean) : [];
       if (perplexityModels.length) await initBackendForPerplexity();
       const r = await trainAweFromCsv(o.csv, o.out, { label: o.label, textColumn: o.textColumn, promptColumn: o.promptColumn, perplexityModels, gbdt: { maxIter: o.maxIter, learningRate: o.learningRate, maxLeafNodes: o.maxLeafNodes, minSamplesLeaf: o.minSamplesLeaf, seed: o.seed } });
@@ -63,7 +63,7 @@ export function registerAwe(program: Command): void {
     .option('--text-column <name>', 'essay column', 'text')
     .option('--prompt-column <name>', 'task prompt column (default: question or prompt when present)')
     .action(async (dir: string, o: PredictCli) => {
-      const { predictAweCsv } = await import('../../awe/cli-ops');
+      const { predictAweCsv } = await import('../awe-ops');
       const n = await predictAweCsv(dir, o.csv, o.output, { textColumn: o.textColumn, promptColumn: o.promptColumn, initBackend: initBackendForPerplexity });
       process.stdout.write(`rated ${n} essays: ${o.output}\n`);
     });

@@ -20,7 +20,7 @@ export function registerBaseline(program: Command): void {
     .requiredOption('-o, --output <file>', 'RATINGS.csv to write')
     .option('--text-column <name>', 'essay column (both files)', 'text')
     .action(async (o: LengthCli) => {
-      const { lengthBaselineCsv } = await import('../../awe/cli-ops');
+      const { lengthBaselineCsv } = await import('../awe-ops');
       const r = await lengthBaselineCsv(o.csv, o.predict, o.output, { label: o.label, textColumn: o.textColumn });
       process.stdout.write(`trained on ${r.trainedOn} essays (classes ${r.classes.join(' ')}); cut points (characters): ${r.cuts.map((c) => `${c.from}->${c.to} at ${c.chars}`).join(', ')}\nrated ${r.rated} essays: ${o.output}\n`);
     });

@@ -37,7 +37,7 @@ export function registerCompare(program: Command): void {
       const json = { ...summary, cells: cells.map((row) => row.map((m) => ({ examples: m.examples, context: m.context, infill: m.infill, infillTextOnly: m.infillTextOnly }))) };
       if (o.out) {
         writeJsonAtomic(o.out, json);
-        const { comparisonHeatmap } = await import('../../plot/training-figures');
+        const { comparisonHeatmap } = await import('../../evaluate/figures');
         const { writeFigureHtml } = await import('../../plot/html');
         const htmlFile = o.out.replace(/\.json$/i, '') + '.html';
         writeFigureHtml(comparisonHeatmap(c), htmlFile);

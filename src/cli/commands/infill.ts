@@ -60,7 +60,7 @@ export function registerInfill(program: Command): void {
     .action(async (o: InfillCliOptions) => {
       const { initBackend } = await import('../../runtime/backend');
       const { infill } = await import('../../infill/infill');
-      const { loadExperimentModel } = await import('../../infill/load');
+      const { loadExperimentModel } = await import('../../experiment/load');
       const { rank, topFills } = await import('../../infill/rank');
       await initBackend();
       const { model } = loadExperimentModel(o.model);

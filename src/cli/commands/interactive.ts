@@ -30,7 +30,7 @@ export function registerInteractive(program: Command): void {
     .option('--json', 'answer each text with one line of JSON instead of text', false)
     .action(async (o: InteractiveCliOptions) => {
       const { initBackend } = await import('../../runtime/backend');
-      const { loadExperimentModel } = await import('../../infill/load');
+      const { loadExperimentModel } = await import('../../experiment/load');
       const { runRepl } = await import('../../infill/repl');
       await initBackend();
       const { model } = loadExperimentModel(o.model);

@@ -13,10 +13,11 @@ function positive(name: string) {
   };
 }
 
-function load(file: string) {
+/** `commands`: the CLI's own commands (the program's), whose options the steps may set. */
+function load(file: string, commands: readonly Command[]) {
   const { loadPipeline } = (require('../../pipeline/schema') as typeof import('../../pipeline/schema'));
   const { buildGraph } = (require('../../pipeline/graph') as typeof import('../../pipeline/graph'));
-  return buildGraph(loadPipeline(file));
+  return buildGraph(loadPipeline(file, commands));
 }
 
 function requireCsv(csv: string, file: string): void {
@@ -44,7 +45,7 @@ export function registerPipeline(program: Command): void {
     .option('--force', 'replace an existing file', false)
     .action(async (o: { csv?: string; out: string; workdir?: string; preset: 'guide' | 'tiny'; partition?: string; account?: string; force: boolean }) => {
       const { initPipeline } = (require('../../pipeline/init') as typeof import('../../pipeline/init'));
-      const file = initPipeline(o);
+      const file = initPipeline(o, program.commands);
       process.stdout.write(`wrote ${file}\nnext: npx cefrlab pipeline plan ${o.out}\n`);
     });
 
@@ -55,7 +56,7 @@ export function registerPipeline(program: Command): void {
     .option('--commands', 'also print each job\'s cefrlab command line', false)
     .option('--json', 'print the plan as JSON', false)
     .action(async (file: string, o: { commands: boolean; json: boolean }) => {
-      const g = load(file);
+      const g = load(file, program.commands);
       const { planGraph } = (require('../../pipeline/state') as typeof import('../../pipeline/state'));
       const { formatPlan } = (require('../../pipeline/plan') as typeof import('../../pipeline/plan'));
       const plans = await planGraph(g);
@@ -77,7 +78,7 @@ export function registerPipeline(program: Command): void {
     .option('--dry-run', 'slurm: print the sbatch command lines without submitting', false)
     .option('--wait', 'slurm: wait until the submitted jobs finish, then print their states (exit 1 if any failed)', false)
     .action(async (file: string, o: { executor: 'local' | 'slurm'; jobs: number; dryRun: boolean; wait: boolean }) => {
-      const g = load(file);
+      const g = load(file, program.commands);
       requireCsv(g.pipeline.csv, file);
       if (o.executor === 'local') {
         const { runLocal, formatLocalResult } = (require('../../pipeline/local') as typeof import('../../pipeline/local'));
@@ -112,7 +113,7 @@ export function registerPipeline(program: Command): void {
     .description('States of the last Slurm run\'s jobs (sacct, or squeue and the jobs\' exit files where the cluster keeps no accounting)')
     .option('--json', 'print JSON', false)
     .action(async (file: string, o: { json: boolean }) => {
-      const g = load(file);
+      const g = load(file, program.commands);
       const { slurmStatus, formatStatus } = (require('../../pipeline/slurm') as typeof import('../../pipeline/slurm'));
       const st = slurmStatus(g);
       process.stdout.write((o.json ? JSON.stringify(st, null, 2) : formatStatus(st)) + '\n');
@@ -123,7 +124,7 @@ export function registerPipeline(program: Command): void {
     .argument('<PIPELINE>', 'pipeline file (YAML or JSON)')
     .description('Cancel the last Slurm run\'s jobs that are still queued or running (scancel)')
     .action(async (file: string) => {
-      const g = load(file);
+      const g = load(file, program.commands);
       const { cancelSlurm } = (require('../../pipeline/slurm') as typeof import('../../pipeline/slurm'));
       const r = cancelSlurm(g);
       process.stdout.write(r.runId ? `run ${r.runId}: cancelled ${r.cancelled.length} jobs${r.cancelled.length ? `: ${r.cancelled.map((j) => j.job).join(', ')}` : ' (none was queued or running)'}\n` : 'no Slurm run recorded in this workdir\n');
@@ -135,7 +136,7 @@ export function registerPipeline(program: Command): void {
     .description('Run one job of the pipeline (what every Slurm task runs): its cefrlab command in the workdir, then its stamp and exit file')
     .requiredOption('--job <id>', 'job id as `pipeline plan` prints it, e.g. train.B1')
     .action(async (file: string, o: { job: string }) => {
-      const g = load(file);
+      const g = load(file, program.commands);
       const job = g.byId.get(o.job);
       if (!job) throw new UserError(`${file}: no job "${o.job}". Fix: use an id that \`cefrlab pipeline plan ${file}\` prints`);
       const { execJob } = (require('../../pipeline/exec') as typeof import('../../pipeline/exec'));

@@ -1,7 +1,7 @@
 /** `cefrlab pretrain`: train the base ILM shipped in data/models/base (src/pretrain/pretrain.ts). */
 import { Option, type Command } from 'commander';
 import { UserError } from '../../runtime/errors';
-import type { PretrainCorpus } from '../../pretrain/corpus';
+import type { PretrainCorpus } from '../../corpus/pretraining';
 import type { PretrainOptions } from '../../pretrain/pretrain';
 import { PRETRAIN_DEFAULTS as D } from '../../pretrain/defaults';
 import { nonNegative, wholeNumber } from '../options';

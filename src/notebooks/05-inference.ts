@@ -2,58 +2,15 @@
  * Small building blocks for showing infilling to people (notebook 05): learner sentences with one word
  * blanked, the fills of several models side by side, and the harness results as figures.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { GPT2 } from '../model/gpt2';
-import { checkpointsDir } from '../train/checkpoint';
 import type { Figure } from '../plot/figure';
 import { CEFR_COLORS } from '../plot/charts';
-import { CEFR_LEVELS, parseCefr } from '../corpus/cefr';
+import { CEFR_LEVELS } from '../corpus/cefr';
 import { paragraphSpans, sentenceSpans } from '../ilm/units';
 import { Rng } from '../runtime/rng';
-import { maskWords } from './evalmask';
-import type { HarnessReport, HarnessText } from './harness';
-import { infill, type InfillOptions } from './infill';
-
-export interface ExperimentEntry {
-  name: string;
-  dir: string;
-  /**
-   * The CEFR level it was trained on, "all" for a general model: from the manifest when it says, else from
-   * the directory name as notebook 03 names them ("general", "A1" .. "C2"); null if neither tells.
-   */
-  level: string | null;
-}
-
-/**
- * The level recorded in an experiment's manifest (`data.level`, as `experimentLevel` in src/train/experiment.ts
- * reads it). Read here directly so that inference does not load the training loop and its native kernels.
- */
-function manifestLevel(dir: string): string | null {
-  try {
-    const level = (JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { data?: { level?: string } }).data?.level;
-    return level && level !== 'unknown' ? level : null;
-  } catch {
-    return null;
-  }
-}
-
-function levelFromName(name: string): string | null {
-  if (name === 'general') return 'all';
-  return parseCefr(name) !== null && /^[abc][12]$/i.test(name) ? name.toUpperCase() : null;
-}
-
-/** The trained experiments directly under `root` (those with checkpoints/best or checkpoints/last), by name. */
-export function listExperiments(root: string): ExperimentEntry[] {
-  if (!fs.existsSync(root)) return [];
-  return fs
-    .readdirSync(root, { withFileTypes: true })
-    .filter((d) => d.isDirectory())
-    .map((d) => path.join(root, d.name))
-    .filter((dir) => ['best', 'last'].some((c) => fs.existsSync(path.join(checkpointsDir(dir), c, 'model.safetensors'))))
-    .map((dir) => ({ name: path.basename(dir), dir, level: manifestLevel(dir) ?? levelFromName(path.basename(dir)) }))
-    .sort((a, b) => a.name.localeCompare(b.name));
-}
+import { maskWords } from '../infill/evalmask';
+import type { HarnessReport, HarnessText } from '../infill/harness';
+import { infill, type InfillOptions } from '../infill/infill';
 
 export interface BlankedSentence {
   id: string;

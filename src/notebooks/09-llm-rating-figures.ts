@@ -1,7 +1,7 @@
 /** Figures of notebook 09: confusion heatmaps normalised by the human rating, and per-group QWK bars. */
 import type { Figure } from '../plot/figure';
 import { heatmapChart } from '../plot/charts';
-import type { AgreementReport } from './agreement';
+import type { AgreementReport } from '../rate/agreement';
 
 export function confusionHeatmap(report: AgreementReport, reference: string, title: string): Figure {
   const c = report.confusion[reference];

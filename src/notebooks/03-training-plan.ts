@@ -1,5 +1,6 @@
 /**
- * The sizes of the training runs of notebooks 03-05, in one place. As the guide fine-tunes every model from
+ * The sizes of the training runs of notebooks 03-05, in one place, and which CEFR levels have enough documents
+ * for a model of their own. As the guide fine-tunes every model from
  * GPT-2, every notebook model starts from the shipped base ILM (data/models/base, `init: BASE_MODEL_DIR`): the
  * general model on all levels, each level model on its level alone (same start, different data), and the
  * left-to-right baseline of notebook 05 with the general model's budget. `npm start` never retrains the base.
@@ -12,10 +13,44 @@
  * 12 min 9 s with 40 + 3 x 15 + 40 steps. Under the test suite's fast setting (CEFRLAB_FAST=1) the same code runs
  * a handful of steps.
  */
-import { isFast, type NotebookPlan } from '../train/plan';
-import { BASE_MODEL_DIR } from './base';
+import { CEFR_LEVELS } from '../corpus/cefr';
+import type { PrepareManifest } from '../corpus/prepare';
+import { BASE_MODEL_DIR } from '../pretrain/base';
+import { isFast } from './fast';
 
-export { levelsWithEnoughData, isFast } from '../train/plan';
+export interface RunSize {
+  maxSteps: number;
+  evalEverySteps: number;
+  evalMaxExamples: number;
+}
+
+export interface NotebookPlan {
+  fast: boolean;
+  model: string;
+  seqLen: number;
+  batchSize: number;
+  accum: number;
+  general: RunSize & { lr: number; warmupSteps: number };
+  level: RunSize & { lr: number; warmupSteps: number };
+  /** Test examples per set in the evaluation notebook. */
+  testMaxExamples: number;
+  /** A level gets its own model only with at least this many documents (all splits). */
+  minLevelDocuments: number;
+}
+
+export interface LevelChoice {
+  level: string;
+  documents: number;
+  train: boolean;
+}
+
+/** Documents per level in a `prepare` manifest (all splits) and whether each gets its own model. */
+export function levelsWithEnoughData(manifest: PrepareManifest, minDocuments: number): LevelChoice[] {
+  return CEFR_LEVELS.map((level) => {
+    const documents = Object.values(manifest.splits).reduce((sum, s) => sum + (s.byLevel[level] ?? 0), 0);
+    return { level, documents, train: documents >= minDocuments };
+  }).filter((c) => c.documents > 0);
+}
 
 export interface FineTunePlan extends NotebookPlan {
   /** The model every notebook run starts from. */

@@ -6,9 +6,9 @@ import { sha256File } from '../runtime/hash';
 import { versions } from '../runtime/versions';
 import { progress } from '../runtime/progress';
 import { UserError, locate } from '../runtime/errors';
-import { loadAwe, predictAwe, saveAwe, trainAwe } from './model';
-import type { GbdtOptions } from './gbdt';
-import { lengthCutPoints, predictLength, trainLengthModel, LENGTH_DEFAULTS } from './length';
+import { loadAwe, predictAwe, saveAwe, trainAwe } from '../awe/model';
+import type { GbdtOptions } from '../awe/gbdt';
+import { lengthCutPoints, predictLength, trainLengthModel, LENGTH_DEFAULTS } from '../awe/length';
 
 function promptColumnOf(columns: readonly string[], named?: string): string | null {
   if (named) return named;

@@ -18,7 +18,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { scanCsv } from '../corpus/csv';
+import { scanCsv } from './csv';
 import { UserError } from '../runtime/errors';
 import { dataDir } from '../runtime/paths';
 import { Rng } from '../runtime/rng';

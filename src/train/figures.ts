@@ -1,11 +1,10 @@
 /**
- * Figures for training and evaluation: loss and perplexity curves from metrics.jsonl, the cross-model
- * perplexity heatmap and the specialisation gains. Each returns a plotly figure for `show` (src/plot/inline).
+ * Figures of training: loss and perplexity curves from metrics.jsonl. Each returns a plotly figure for `show`
+ * (src/plot/inline).
  */
-import { Figure } from './figure';
-import { heatmapChart, lineChart, barChart, CEFR_COLORS } from './charts';
-import { MetricRecord } from '../train/metrics';
-import { Comparison } from '../evaluate/compare';
+import type { Figure } from '../plot/figure';
+import { lineChart } from '../plot/charts';
+import type { MetricRecord } from './metrics';
 
 type Runs = Array<{ name: string; records: MetricRecord[] }>;
 
@@ -40,20 +39,4 @@ export function perplexityCurves(runs: Runs, opts: { title?: string; key?: 'infi
   const label = { infill_text_ppl: 'infill-text-only perplexity', infill_ppl: 'infill perplexity', context_ppl: 'context perplexity' }[key];
   const lines = runs.map((run) => ({ name: run.name, ...series(run.records, 'eval', key) }));
   return lineChart(lines, { title: opts.title ?? `Evaluation ${label}`, x: 'optimizer step', y: label, logY: true });
-}
-
-/** The comparison matrix as a heatmap: rows are models, columns test sets, cells the perplexity. */
-export function comparisonHeatmap(c: Comparison, opts: { title?: string } = {}): Figure {
-  return heatmapChart(c.models, c.tests, c.matrix, {
-    title: opts.title ?? 'Infill-text-only perplexity: model (row) on test set (column)',
-    x: 'test set', y: 'model', digits: 1, colorscale: 'Viridis',
-  });
-}
-
-/** Specialisation gain per level, in percent. */
-export function gainsChart(c: Comparison, opts: { title?: string } = {}): Figure {
-  return barChart(c.gains.map((g) => [g.level, Math.round(1000 * g.gain) / 10] as [string, number]), {
-    title: opts.title ?? 'Specialisation gain: general / specialised perplexity - 1',
-    x: 'CEFR level', y: 'gain (%)', colors: CEFR_COLORS,
-  });
 }

@@ -7,13 +7,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CEFR_LEVELS } from '../corpus/cefr';
-import { binOf, BIN_COUNT, binRange } from './cefr-scale';
-import { evaluateVocabScale, trainVocabScale, trainWordCharLm, type VocabEvalResult, type VocabScale } from './vocab';
-import { loadFrequencyList, loadVocabProfile, type ProfileWord } from './data';
-import { trainPassageScale, evaluateHeldOut, type PassageScale } from './passage';
-import { loadOneStop, ONESTOP_LEVELS, splitOneStop } from './passage-data';
-import { DEFAULT_PASSAGE_DIR, DEFAULT_VOCAB_DIR, loadPassageScale, loadVocabScale } from './store';
+import { binOf, BIN_COUNT, binRange } from '../scale/cefr-scale';
+import { evaluateVocabScale, trainVocabScale, trainWordCharLm, type VocabEvalResult, type VocabScale } from '../scale/vocab';
+import { loadFrequencyList, loadVocabProfile, type ProfileWord } from '../scale/data';
+import { trainPassageScale, evaluateHeldOut, type PassageScale } from '../scale/passage';
+import { loadOneStop, ONESTOP_LEVELS, splitOneStop } from '../scale/passage-data';
+import { DEFAULT_PASSAGE_DIR, DEFAULT_VOCAB_DIR, loadPassageScale, loadVocabScale } from '../scale/store';
 import { Rng } from '../runtime/rng';
+import { isFast } from './fast';
 import { escapeHtml } from '../plot/html';
 import type { Item } from '../items/types';
 
@@ -32,7 +33,7 @@ export interface Notebook07Settings {
 }
 
 export function notebook07Settings(env: NodeJS.ProcessEnv = process.env): Notebook07Settings {
-  const fast = env.CEFRLAB_FAST === '1';
+  const fast = isFast(env);
   return fast
     ? { fast, evalWords: 1200, folds: 3, maxIter: 25, lmTypes: 15000, passageLimit: 400, pseudowords: 300, frequentWords: 1500, perBin: 8 }
     : { fast, evalWords: null, folds: 5, maxIter: 25, lmTypes: null, passageLimit: null, pseudowords: 3000, frequentWords: 8000, perBin: 30 };
@@ -96,11 +97,6 @@ export function wordsBesidePseudowords(scale: VocabScale, realWords: string[], p
   return wb
     .map((ws, b) => ({ bin: b, range: binRange(b).join('-'), words: ws.slice(0, perBin), pseudowords: pb[b].slice(0, perBin) }))
     .filter((r) => r.words.length > 0 || r.pseudowords.length > 0);
-}
-
-export function simpleTableHtml(header: string[], rows: Array<Array<string | number>>): string {
-  const cell = (v: string | number) => `<td>${escapeHtml(typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(3)) : v)}</td>`;
-  return `<table><thead><tr>${header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map(cell).join('')}</tr>`).join('')}</tbody></table>`;
 }
 
 /** One held-out OneStopEnglish article's three versions scored by the passage scale (δ and ranking score). */

@@ -16,8 +16,9 @@
 import * as path from 'node:path';
 import { dataDir } from '../runtime/paths';
 import { Rng } from '../runtime/rng';
+import { isFast } from './fast';
 import { readTable, writeTable } from '../runtime/csv-table';
-import { agreement, type AgreementReport } from './agreement';
+import { agreement, type AgreementReport } from '../rate/agreement';
 import { predictAwe, trainAwe } from '../awe/model';
 import { stratifiedFolds, perClassSample } from '../model-selection/folds';
 import { outOfFoldPredictions } from '../model-selection/cross-validate';
@@ -40,7 +41,7 @@ export interface StudyPlan {
 }
 
 export function studyPlan(env: NodeJS.ProcessEnv = process.env): StudyPlan {
-  const fast = env.CEFRLAB_FAST === '1';
+  const fast = isFast(env);
   return fast
     ? { fast, folds: 3, resamples: 200, gbdt: { maxIter: 20 }, ellipseLimit: 300, llmLimit: 20 }
     : { fast, folds: 5, resamples: 1000, gbdt: { maxIter: 100 }, ellipseLimit: null, llmLimit: null };

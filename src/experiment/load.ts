@@ -1,13 +1,13 @@
 /**
  * Loading the model of an experiment for inference: EXP_DIR/checkpoints/best, else checkpoints/last, else a
- * plain model directory (the choice is `resolveModelDir` of the training code, so training and inference
+ * plain model directory (the choice is `resolveModelDir` of the experiment folder, ./dir.ts, so training and inference
  * agree on it). A missing directory is a UserError naming the path and the fix.
  */
 import * as fs from 'node:fs';
 import { UserError } from '../runtime/errors';
 import { loadModel } from '../model/checkpoint';
 import type { GPT2 } from '../model/gpt2';
-import { resolveModelDir } from '../train/checkpoint';
+import { resolveModelDir } from './dir';
 
 export interface LoadedModel {
   model: GPT2;

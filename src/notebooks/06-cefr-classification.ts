@@ -6,16 +6,17 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Rng } from '../runtime/rng';
-import { dataDir, projectRoot } from '../runtime/paths';
+import { isFast } from './fast';
+import { projectRoot } from '../runtime/paths';
 import { CEFR_LEVELS, type CefrLevel } from '../corpus/cefr';
 import { findDuplicates } from '../corpus/duplicates';
-import { listExperiments } from '../infill/showcase';
+import { listExperiments } from '../experiment/list';
 import { heatmapChart } from '../plot/charts';
 import type { Figure } from '../plot/figure';
 import type { ClassificationReport } from '../metrics/report';
-import { readLabelledCsv, type LabelledText } from './data';
-import type { CurveResult } from './classifier';
-import { stratifiedSample, stratifiedHoldout } from '../model-selection/folds';
+import type { LabelledText } from '../classify/data';
+import type { CurveResult } from '../classify/classifier';
+import { stratifiedHoldout } from '../model-selection/folds';
 
 export interface ClassifyNotebookPlan {
   fast: boolean;
@@ -41,43 +42,10 @@ export interface ClassifyNotebookPlan {
 }
 
 export function classifyNotebookPlan(env: NodeJS.ProcessEnv = process.env): ClassifyNotebookPlan {
-  const fast = env.CEFRLAB_FAST === '1';
+  const fast = isFast(env);
   return fast
     ? { fast, folds: 3, compareRows: 150, pplRows: 30, spTrainRows: 1200, spTestRows: 400, mlpEpochs: 5, mlpLr: 1e-3, curveSizes: [100, 300, 1200], curveSeeds: 2, resamples: 200 }
     : { fast, folds: 5, compareRows: 708, pplRows: 240, spTrainRows: Infinity, spTestRows: Infinity, mlpEpochs: 100, mlpLr: 1e-3, curveSizes: [100, 300, 1000, 3000, 7000], curveSeeds: 3, resamples: 1000 };
-}
-
-export const ASAG_CSV = path.join(dataDir, 'cefr-asag', 'cefr_asag_4col.csv');
-export const SP_CSV = path.join(dataDir, 'cefr-sp', 'cefr_sp_public.csv');
-
-/** A stratified subset of rows (class proportions kept), in file order; all rows when n >= their number. */
-export function sampleRows(rows: readonly LabelledText[], n: number, seed = 0): LabelledText[] {
-  if (n >= rows.length) return rows.slice();
-  const y = rows.map((r) => CEFR_LEVELS.indexOf(r.level!));
-  return stratifiedSample(y, n, Rng.derive(seed, 'notebook-sample', n)).map((i) => rows[i]);
-}
-
-export interface Corpora {
-  asag: LabelledText[];
-  /** CEFR-SP sentences of its train and dev splits (the training side) and of its test split. */
-  spTrain: LabelledText[];
-  spTest: LabelledText[];
-}
-
-/**
- * CEFR-ASAG (learner answers, `cefr_level`) and CEFR-SP (sentences; the level is `cefr_max`, the higher of
- * the two teachers' ratings, as the embedded merge provides it), CEFR-SP split by its own `split` column.
- */
-export function loadCorpora(plan: ClassifyNotebookPlan): Corpora {
-  const asag = readLabelledCsv(ASAG_CSV);
-  const sp = readLabelledCsv(SP_CSV, { textColumn: 'sentence', levelColumn: 'cefr_max', idColumn: 'id' });
-  // the split column is not read by readLabelledCsv: ids carry it (`SCoRE-train-0`, `Wiki-Auto-test-12`, ...)
-  const isTest = (r: LabelledText) => /-test-/.test(r.id);
-  return {
-    asag,
-    spTrain: sampleRows(sp.filter((r) => !isTest(r)), plan.spTrainRows),
-    spTest: sampleRows(sp.filter(isTest), plan.spTestRows),
-  };
 }
 
 export function levelCounts(rows: readonly LabelledText[]): Record<string, number> {

@@ -3,8 +3,8 @@
  * CEFR level. Lengths are Unicode code points, as in the prepare manifest and Python's len().
  */
 import type * as dfd from 'danfojs-node';
-import { CEFR_LEVELS } from './cefr';
-import { parseCefr } from './cefr';
+import { CEFR_LEVELS } from '../corpus/cefr';
+import { parseCefr } from '../corpus/cefr';
 
 /** [level, lengths of its texts] for each level present, A1..C2; rows with unknown labels are left out. */
 export function textLengthsByLevel(df: dfd.DataFrame): Array<[string, number[]]> {

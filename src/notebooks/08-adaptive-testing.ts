@@ -7,24 +7,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Figure } from '../plot/figure';
 import { logitSeToScale, logitToScale } from '../irt/scale';
-import type { Bank } from './bank';
-import { loadBank, makeBank, bankSummary } from './bank';
-import { syntheticBank } from './synthetic-bank';
-import type { CatResult, SelectRule } from './engine';
-import { simulateCat, type SimulateOptions, type SimulationReport } from './simulate';
-import { calibrateSympsonHetter } from './exposure';
+import type { Bank } from '../cat/bank';
+import { loadBank, makeBank, bankSummary } from '../cat/bank';
+import { syntheticBank } from '../cat/synthetic-bank';
+import type { CatResult, SelectRule } from '../cat/engine';
+import { simulateCat, type SimulateOptions, type SimulationReport } from '../cat/simulate';
+import { calibrateSympsonHetter } from '../cat/exposure';
 import { projectRoot } from '../runtime/paths';
 import { NOTEBOOK_BANK_FILE } from '../items/bank';
-
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-
-export function tableHtml(header: string[], rows: Array<Array<string | number>>): string {
-  const cell = (v: string | number) => esc(typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(3)) : v);
-  return (
-    '<table style="border-collapse:collapse;font-size:13px"><thead><tr>' + header.map((h) => `<th style="text-align:left;padding:2px 10px;border-bottom:1px solid #999">${esc(h)}</th>`).join('') +
-    '</tr></thead><tbody>' + rows.map((r) => '<tr>' + r.map((v) => `<td style="padding:2px 10px">${cell(v)}</td>`).join('') + '</tr>').join('') + '</tbody></table>'
-  );
-}
+import { tableHtml } from '../plot/table';
+import { escapeHtml } from '../plot/html';
 
 /**
  * The bank for the notebook: a bank file if one is given (or `CEFRLAB_BANK` is set, or
@@ -122,5 +114,5 @@ export function accuracyExposureFigure(c: RuleComparison[]): Figure {
 
 /** An <img> of a PNG file, inlined (the notebook shows screenshots this way). */
 export function pngHtml(file: string, alt: string, width = 640): string {
-  return `<img alt="${esc(alt)}" width="${width}" src="data:image/png;base64,${fs.readFileSync(file).toString('base64')}">`;
+  return `<img alt="${escapeHtml(alt)}" width="${width}" src="data:image/png;base64,${fs.readFileSync(file).toString('base64')}">`;
 }
