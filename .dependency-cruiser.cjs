@@ -14,7 +14,7 @@
 const TIERS = [
   ['runtime'], // the platform: backend, paths, errors, atomic writes, seeded RNG, progress
   ['tokenize', 'corpus', 'metrics', 'plot', 'features', 'charlm', 'irt'], // foundations, unaware of each other
-  ['model', 'ilm'], // the networks; the ILM's documents, masks and example store
+  ['model', 'ilm', 'estimator', 'model-selection'], // the networks; the ILM's documents, masks and example store; the estimator contract; folds, out-of-fold predictions, learning curves
   ['objective', 'experiment', 'scale'], // losses and batches; the experiment folder and model loading; CEFR scales
   ['evaluate', 'infill', 'classify', 'items'], // using a model or a scale: perplexity, infilling, CEFR classes, items
   ['train', 'awe', 'rate', 'cat'], // training; essay scoring; rating with a chat model; the adaptive test

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { trainAweFromCsv, predictAweCsv, lengthBaselineCsv } from '../src/cli/awe-ops';
-import { readTable, writeTable } from '../src/rate/table';
+import { readTable, writeTable } from '../src/runtime/csv-table';
 import { buildProgram } from '../src/cli/main';
 
 function fixture(dir: string): string {

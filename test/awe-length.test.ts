@@ -10,7 +10,7 @@ import {
   trainLengthModel, predictLength, expectedLengthScore, lengthProba, type LengthModel,
 } from '../src/awe/length';
 import { labelSet } from '../src/awe/labels';
-import { averageRanks, spearman, spearmanCI } from '../src/metrics/rank-correlation';
+import { averageRanks, spearman, spearmanCI } from '../src/metrics/correlation';
 import { lengthScoreCorrelation, loadEllipse } from '../src/notebooks/09-llm-rating';
 
 const HALF_POINTS = [1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5];

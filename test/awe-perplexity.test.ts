@@ -16,7 +16,7 @@ import { createPerplexityEncoder } from '../src/classify/encoder-perplexity';
 import { perplexityFeatures, predictAweCsv, trainAweFromCsv } from '../src/cli/awe-ops';
 import { aweFeatureNames } from '../src/awe/features';
 import { loadAwe, predictAwe, trainAwe } from '../src/awe/model';
-import { readTable, writeTable } from '../src/rate/table';
+import { readTable, writeTable } from '../src/runtime/csv-table';
 
 const CONFIG: GPT2Config = {
   vocab_size: ILM_VOCAB_SIZE, n_positions: 32, n_embd: 16, n_layer: 1, n_head: 2,

@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { main } from '../src/cli/main';
 import { readLabelledCsv } from '../src/classify/data';
-import { leaveOneGroupOut } from '../src/classify/grouped-cv';
+import { leaveOneGroupOut } from '../src/model-selection/folds';
 
 const ROOT = path.join(__dirname, '..');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'classify-xcorpus-'));
@@ -201,7 +201,7 @@ test('features:transfer: 21 named rates; the vector taken from the full features
 });
 
 test('spearman: known answers with ties and reversals', async () => {
-  const { spearman } = await import('../src/classify/cross-corpus');
+  const { spearman } = await import('../src/metrics/correlation');
   assert.equal(spearman([1, 2, 3, 4], [10, 20, 30, 40]), 1);
   assert.equal(spearman([1, 2, 3, 4], [4, 3, 2, 1]), -1);
   // ties take average ranks: x ranks 1.5 1.5 3 4, y ranks 1 2 3 4 -> Pearson of the ranks

@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { trainHead, predictProba, argmax, HEAD_KINDS } from '../src/classify/heads';
-import { stratifiedHoldout, stratifiedFolds, stratifiedSample, fitStandardizer, standardize } from '../src/classify/classifier';
+import { fitStandardizer, standardize } from '../src/classify/classifier';
+import { stratifiedHoldout, stratifiedFolds, stratifiedSample } from '../src/model-selection/folds';
 import { Rng } from '../src/runtime/rng';
 
 function blobs(n: number, seed: number) {

@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { Rng } from '../src/runtime/rng';
-import { fitSharedOrdinal, calibrateCuts, latent, ordinalClass, perLevelSample, pooledCuts } from '../src/classify/ordinal-corpus';
+import { fitSharedOrdinal, calibrateCuts, latent, ordinalClass, pooledCuts } from '../src/classify/ordinal-corpus';
+import { perClassSample } from '../src/model-selection/folds';
 
 /** Rows of a cumulative-logit model: x ~ N(0, 1)^d, y = number of cut points below w.x + logistic noise. */
 function draw(rng: Rng, n: number, w: number[], cuts: number[]): { X: Float64Array[]; y: number[] } {
@@ -54,7 +55,7 @@ test('calibration from k texts per level shifts the cut points of a shifted corp
   assert.deepEqual(Array.from(calibrateCuts([], [], 4, { prior: m.cuts[0] })), Array.from(m.cuts[0]));
   // 100 texts per level: a sample with equal numbers per level over-represents the rare levels; weighted by
   // population share / sample share (the shares of the shifted corpus), every cut point moves by the shift.
-  const sample = perLevelSample(shifted.y, 100, new Rng(3));
+  const sample = perClassSample(shifted.y, 100, new Rng(3));
   assert.equal(sample.length, 400);
   const shares = [0, 1, 2, 3].map((c) => shifted.y.filter((v) => v === c).length / shifted.y.length);
   const cal = calibrateCuts(sample.map((i) => eta[i]), sample.map((i) => shifted.y[i]), 4, { prior: m.cuts[0], classWeights: shares.map((s) => s / 0.25) });
@@ -71,7 +72,7 @@ test('calibration from k texts per level shifts the cut points of a shifted corp
   // a new scale (no prior): cut points from the sample alone, near the true ones of that scale
   const other = draw(rng, 8000, W, CUTS_B);
   const etaB = other.X.map((x) => latent(m.w, x));
-  const s2 = perLevelSample(other.y, 200, new Rng(4));
+  const s2 = perClassSample(other.y, 200, new Rng(4));
   const calB = calibrateCuts(s2.map((i) => etaB[i]), s2.map((i) => other.y[i]), 3);
   // a balanced sample over-represents the rare classes, which moves the cut points; their gap is unaffected
   assert.ok(Math.abs(calB[1] - calB[0] - (CUTS_B[1] - CUTS_B[0])) < 0.4, `gap ${calB[1] - calB[0]}`);
@@ -79,11 +80,11 @@ test('calibration from k texts per level shifts the cut points of a shifted corp
   CUTS_B.forEach((v, j) => assert.ok(Math.abs(pooled[j] - v) < 0.2, `pooled cut ${j} = ${pooled[j]}, expected ${v}`));
 });
 
-test('perLevelSample takes k of each class, fewer when a class is small, leaving `keep` out', () => {
+test('perClassSample takes k of each class, fewer when a class is small, leaving `keep` out', () => {
   const y = [0, 0, 0, 1, 1, 2, 2, 2, 2, 2];
-  const s = perLevelSample(y, 2, new Rng(1));
+  const s = perClassSample(y, 2, new Rng(1));
   assert.deepEqual(s.map((i) => y[i]), [0, 0, 1, 1, 2, 2]);
-  const kept = perLevelSample(y, 5, new Rng(1), 1);
+  const kept = perClassSample(y, 5, new Rng(1), 1);
   assert.deepEqual(kept.map((i) => y[i]).reduce((a: Record<number, number>, c) => ((a[c] = (a[c] ?? 0) + 1), a), {}), { 0: 2, 1: 1, 2: 4 });
 });
 

@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { contentHash, findDuplicates } from '../src/corpus/duplicates';
-import { stratifiedGroupFolds } from '../src/corpus/folds';
+import { stratifiedFolds } from '../src/model-selection/folds';
 import { formatPrepareSummary, prepare } from '../src/corpus/prepare';
 import { crossValidate } from '../src/classify/classifier';
 import { readLabelledCsv } from '../src/classify/data';
@@ -39,22 +39,22 @@ test('the embedded CEFR-ASAG table: exactly the three known groups of identical 
   assert.equal(new Set(rows.map((r) => r.text.trim().replace(/\s+/g, ' '))).size, 708 - 5);
 });
 
-test('stratified group folds: a group never straddles two folds, folds stay stratified, and without groups nothing changes', () => {
+test('stratified folds with groups: a group never straddles two folds, folds stay stratified, and without groups nothing changes', () => {
   const rng = new Rng(3);
   for (let t = 0; t < 50; t++) {
     const n = 40 + Math.floor(rng.float() * 200);
     const labels = Array.from({ length: n }, () => Math.floor(rng.float() * 4));
     const groups = labels.map((_, i) => (rng.float() < 0.3 ? Math.floor(rng.float() * n) : n + i)); // ~30 % of items share keys
     const k = 2 + (t % 5);
-    const fold = stratifiedGroupFolds(labels, k, Rng.derive(t, 'folds'), groups);
+    const fold = stratifiedFolds(labels, k, Rng.derive(t, 'folds'), groups);
     const foldOfGroup = new Map<number, number>();
     groups.forEach((g, i) => {
       if (foldOfGroup.has(g)) assert.equal(fold[i], foldOfGroup.get(g), `group ${g} split across folds`);
       foldOfGroup.set(g, fold[i]);
     });
     assert.ok(fold.every((f) => f >= 0 && f < k));
-    const plain = stratifiedGroupFolds(labels, k, Rng.derive(t, 'folds'));
-    assert.deepEqual(stratifiedGroupFolds(labels, k, Rng.derive(t, 'folds'), labels.map((_, i) => i)), plain);
+    const plain = stratifiedFolds(labels, k, Rng.derive(t, 'folds'));
+    assert.deepEqual(stratifiedFolds(labels, k, Rng.derive(t, 'folds'), labels.map((_, i) => i)), plain);
     // plain stratified: each label's items spread over the folds within one item
     for (const l of [0, 1, 2, 3]) {
       const counts = Array.from({ length: k }, (_, f) => labels.filter((x, i) => x === l && plain[i] === f).length);
@@ -68,7 +68,6 @@ test('classify cv: the copies of a text of the embedded table share a fold, for 
   const d = findDuplicates(rows.map((r) => r.text));
   const index = new Map(['A1', 'A2', 'B1', 'B2', 'C1', 'C2'].map((l, i) => [l, i]));
   const y = rows.map((r) => index.get(r.level!)!);
-  const { stratifiedFolds } = await import('../src/classify/classifier');
   let straddledWithout = 0;
   for (let seed = 0; seed < 20; seed++) {
     const fold = stratifiedFolds(y, 5, Rng.derive(seed, 'folds'), d.groupOf);

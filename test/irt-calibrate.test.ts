@@ -3,14 +3,7 @@ import * as assert from 'node:assert/strict';
 import { Rng } from '../src/runtime/rng';
 import { simulateMatrix, betaSample } from '../src/irt/noise';
 import { calibrateRasch, responseData } from '../src/irt/calibrate';
-
-function pearson(a: number[], b: number[]): number {
-  const ma = a.reduce((s, x) => s + x, 0) / a.length;
-  const mb = b.reduce((s, x) => s + x, 0) / b.length;
-  let sab = 0, saa = 0, sbb = 0;
-  a.forEach((x, i) => { sab += (x - ma) * (b[i] - mb); saa += (x - ma) ** 2; sbb += (b[i] - mb) ** 2; });
-  return sab / Math.sqrt(saa * sbb);
-}
+import { pearson } from '../src/metrics/correlation';
 
 test('irt: calibration recovers known δ and θ from soft responses, complete and incomplete designs', () => {
   const rng = new Rng(3);

@@ -1,7 +1,8 @@
 /** Yes/no AUC grading and C-test construction and grading on hand-written passages. */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { aucOf, gradeYesNo, makeYesNoItem } from '../src/items/yesno';
+import { gradeYesNo, makeYesNoItem } from '../src/items/yesno';
+import { auc } from '../src/metrics/auc';
 import { buildCTest, damage, gradeCTest, renderCTestText, renderCTestHtml } from '../src/items/ctest';
 import type { YesNoStimulus } from '../src/items/types';
 
@@ -16,7 +17,7 @@ test('yes/no grading is the AUC of the answers, words against pseudowords, ties 
   // hits 2/3, false alarms 1/2: (1 + 2/3 - 1/2) / 2 = 7/12
   assert.ok(Math.abs(gradeYesNo(item, [true, true, false, true, false]) - 7 / 12) < 1e-12);
   assert.throws(() => gradeYesNo(item, [true]));
-  assert.equal(aucOf([0.9, 0.4], [0.4, 0.1]), (1 + 1 + 0.5 + 1) / 4);
+  assert.equal(auc([0.9, 0.4], [0.4, 0.1]), (1 + 1 + 0.5 + 1) / 4);
 });
 
 test('yes/no item: difficulty is the mean δ, bin from it, at least 15% of each kind', () => {

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { startFakeServer, essayOf, chatRequests } from './rate-fake-server';
-import { readTable, writeTable } from '../src/rate/table';
+import { readTable, writeTable } from '../src/runtime/csv-table';
 
 const KEY = 'sk-test-SENTINEL-cli-42b7e0';
 const root = path.resolve(__dirname, '..');

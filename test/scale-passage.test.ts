@@ -2,14 +2,16 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { fitRanker, score, breakpointAucs, rawPassageFeatures, UnigramModel, tokens } from '../src/scale/passage';
-import { rankAuc, sparseRow, pearson, fitSoftmax, softmaxProbs } from '../src/scale/linear';
+import { sparseRow, fitSoftmax, softmaxProbs } from '../src/scale/linear';
+import { auc } from '../src/metrics/auc';
+import { pearson } from '../src/metrics/correlation';
 import { Rng } from '../src/runtime/rng';
 
-test('rankAuc: Mann-Whitney with ties half', () => {
-  assert.equal(rankAuc([3, 4], [1, 2]), 1);
-  assert.equal(rankAuc([1, 2], [3, 4]), 0);
-  assert.equal(rankAuc([2, 2], [2, 2]), 0.5);
-  assert.equal(rankAuc([0.9, 0.4], [0.4, 0.1]), (1 + 1 + 0.5 + 1) / 4);
+test('auc: Mann-Whitney with ties half', () => {
+  assert.equal(auc([3, 4], [1, 2]), 1);
+  assert.equal(auc([1, 2], [3, 4]), 0);
+  assert.equal(auc([2, 2], [2, 2]), 0.5);
+  assert.equal(auc([0.9, 0.4], [0.4, 0.1]), (1 + 1 + 0.5 + 1) / 4);
 });
 
 test('ranking by regression on pair differences recovers a known order', () => {

@@ -14,27 +14,12 @@ import { Rng } from '../../src/runtime/rng';
 import { simulateMatrix } from '../../src/irt/noise';
 import { calibrateRasch, responseData } from '../../src/irt/calibrate';
 import { writeJsonAtomic } from '../../src/runtime/atomic';
+import { pearson } from '../../src/metrics/correlation';
+import { readCsvRecords } from '../../src/runtime/csv-table';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : fallback;
-}
-
-function pearson(a: number[], b: number[]): number {
-  const n = a.length;
-  const ma = a.reduce((s, x) => s + x, 0) / n;
-  const mb = b.reduce((s, x) => s + x, 0) / n;
-  let sab = 0, saa = 0, sbb = 0;
-  for (let i = 0; i < n; i++) {
-    sab += (a[i] - ma) * (b[i] - mb);
-    saa += (a[i] - ma) ** 2;
-    sbb += (b[i] - mb) ** 2;
-  }
-  return sab / Math.sqrt(saa * sbb);
-}
-
-function readCsv(file: string): string[][] {
-  return fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => l.split(',').map((c) => c.replace(/^"|"$/g, '')));
 }
 
 const P = Number(arg('--persons', '1000'));
@@ -66,8 +51,8 @@ const r = spawnSync('Rscript', [path.join(__dirname, 'erm.R'), matrixFile, path.
 const ermMs = Date.now() - t1;
 if (r.status !== 0) throw new Error(`Rscript failed: ${r.stderr}`);
 
-const ermItems = new Map(readCsv(path.join(dir, 'items.csv')).slice(1).map((c) => [c[0], Number(c[1])]));
-const ermPersons = new Map(readCsv(path.join(dir, 'persons.csv')).slice(1).map((c) => [c[0], { theta: Number(c[1]), interpolated: c[2] === 'TRUE' }]));
+const ermItems = new Map(readCsvRecords(path.join(dir, 'items.csv')).records.slice(1).map((c) => [c[0], Number(c[1])]));
+const ermPersons = new Map(readCsvRecords(path.join(dir, 'persons.csv')).records.slice(1).map((c) => [c[0], { theta: Number(c[1]), interpolated: c[2] === 'TRUE' }]));
 const a: number[] = [], b: number[] = [], truth: number[] = [];
 for (const it of cal.items) {
   a.push(it.difficulty);

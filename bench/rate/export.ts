@@ -14,7 +14,7 @@ import { quadraticWeightedKappa } from '../../src/metrics/classification';
 import { weightedQwk } from '../../src/metrics/fairness';
 import { bootstrapCI } from '../../src/metrics/bootstrap';
 import { loadCefrAsag, loadEllipse, type StudySet } from '../../src/notebooks/09-llm-rating';
-import { stratifiedFolds } from '../../src/awe/model';
+import { stratifiedFolds } from '../../src/model-selection/folds';
 import { aweFeatureNames, aweFeatures, fitIdf } from '../../src/awe/features';
 import { trainGbdt, gbdtPredict } from '../../src/awe/gbdt';
 import { labelSet, classIndex } from '../../src/awe/labels';

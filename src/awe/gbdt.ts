@@ -60,7 +60,8 @@ export interface GbdtModel {
   validationLoss: number[];
 }
 
-const DEFAULTS = { maxIter: 100, learningRate: 0.1, maxLeafNodes: 31, maxDepth: null as number | null, minSamplesLeaf: 20, l2: 0, maxBins: 255, seed: 0 };
+/** Every default of the trees (scikit-learn's HistGradientBoostingClassifier's), read by `trainGbdt` and the AWE estimator. */
+export const GBDT_DEFAULTS = { maxIter: 100, learningRate: 0.1, maxLeafNodes: 31, maxDepth: null as number | null, minSamplesLeaf: 20, l2: 0, maxBins: 255, seed: 0 };
 
 /** Bin thresholds of one feature: midpoints between distinct values if few, else quantile midpoints. */
 export function binThresholds(values: ArrayLike<number>, maxBins: number): number[] {
@@ -126,7 +127,7 @@ function softmaxRow(scores: Float64Array, i: number, k: number, out: Float64Arra
 
 /** Train on rows of features `x` (n arrays of length F) and class indices `y` in 0..nClasses-1. */
 export function trainGbdt(x: ReadonlyArray<ArrayLike<number>>, y: ArrayLike<number>, nClasses: number, opts: GbdtOptions = {}): GbdtModel {
-  const o = { ...DEFAULTS, ...opts, maxDepth: opts.maxDepth ?? null, earlyStopping: opts.earlyStopping ?? false };
+  const o = { ...GBDT_DEFAULTS, ...opts, maxDepth: opts.maxDepth ?? null, earlyStopping: opts.earlyStopping ?? false };
   const nAll = x.length;
   if (nAll !== y.length) throw new RangeError(`trainGbdt: ${nAll} rows but ${y.length} labels`);
   if (nAll === 0) throw new RangeError('trainGbdt: no rows');

@@ -16,6 +16,7 @@
  * `trainLengthRegression` is the other usual form: least squares of the score on z, rounded to the scale.
  */
 import { canonicalLabel, classIndex, labelSet, type LabelSet } from './labels';
+import { mean as meanOf, sampleSd } from '../metrics/descriptive';
 
 export interface LengthModel {
   kind: 'ordinal-logit-length';
@@ -100,8 +101,8 @@ export function trainLengthModel(texts: readonly string[], labels: readonly stri
   if (set.classes.length < 2) throw new RangeError('length baseline: the labels need at least two classes');
   const x = keep.map((i) => feature(texts[i]));
   const y = keep.map((i) => classIndex(set, labels[i])!);
-  const mean = x.reduce((a, b) => a + b, 0) / x.length;
-  const sd = Math.sqrt(x.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, x.length - 1)) || 1;
+  const mean = meanOf(x);
+  const sd = sampleSd(x) || 1; // one value or a constant feature: no scaling
   const z = x.map((v) => (v - mean) / sd);
   const K = set.classes.length;
   // Start: cut points at the logits of the cumulative class shares, no slope.
@@ -218,11 +219,11 @@ export function trainLengthRegression(texts: readonly string[], labels: readonly
   const keep = texts.map((_, i) => i).filter((i) => classIndex(set, labels[i]) != null);
   const x = keep.map((i) => feature(texts[i]));
   const y = keep.map((i) => v[classIndex(set, labels[i])!]);
-  const mean = x.reduce((a, b) => a + b, 0) / x.length;
-  const sd = Math.sqrt(x.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, x.length - 1)) || 1;
+  const mean = meanOf(x);
+  const sd = sampleSd(x) || 1; // one value or a constant feature: no scaling
   const z = x.map((t) => (t - mean) / sd);
   // z has mean 0, so the intercept is the mean score and the slope cov(z, y) / var(z)
-  const my = y.reduce((a, b) => a + b, 0) / y.length;
+  const my = meanOf(y);
   const szz = z.reduce((a, t) => a + t * t, 0);
   const slope = szz > 0 ? z.reduce((a, t, i) => a + t * (y[i] - my), 0) / szz : 0;
   return { kind: 'linear-length', labels: set, mean, sd, intercept: my, slope };

@@ -7,8 +7,6 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Rng } from '../runtime/rng';
-import { stratifiedGroupFolds } from '../corpus/folds';
 import { UserError, locate } from '../runtime/errors';
 import { aweFeatureNames, aweFeatures, fitIdf, type IdfTable } from './features';
 import { gbdtPredict, gbdtProba, trainGbdt, type GbdtModel, type GbdtOptions } from './gbdt';
@@ -89,27 +87,4 @@ export function loadAwe(dir: string): AweModel {
     throw new UserError(locate(file, null, 'the model was trained on a different feature set than this version computes', 'retrain it with `cefrlab awe train`'));
   }
   return m;
-}
-
-/**
- * Stratified k-fold assignment: within each label, items are shuffled (seeded) and dealt to folds in turn;
- * items sharing a `groups` key (duplicate texts) stay in one fold (src/corpus/folds.ts).
- * Returns the fold of every item.
- */
-export function stratifiedFolds(labels: readonly string[], k: number, seed = 0, groups?: readonly number[]): number[] {
-  return stratifiedGroupFolds(labels, k, Rng.derive(seed, 'folds'), groups);
-}
-
-/** Out-of-fold predictions: for each fold, fit on the other folds and predict it. */
-export function crossValidate<T>(n: number, folds: readonly number[], k: number, fitPredict: (train: number[], test: number[]) => T[]): T[] {
-  const out = new Array<T>(n);
-  for (let f = 0; f < k; f++) {
-    const train: number[] = [];
-    const test: number[] = [];
-    for (let i = 0; i < n; i++) (folds[i] === f ? test : train).push(i);
-    if (test.length === 0) continue;
-    const pred = fitPredict(train, test);
-    test.forEach((i, j) => (out[i] = pred[j]));
-  }
-  return out;
 }

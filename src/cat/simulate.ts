@@ -21,6 +21,8 @@
  */
 import { Rng } from '../runtime/rng';
 import { progress } from '../runtime/progress';
+import { pearson } from '../metrics/correlation';
+import { median } from '../metrics/descriptive';
 import { estimateMle } from '../irt/estimate';
 import { simulateResponse, DEFAULT_NOISE, checkNoise, type NoiseModel } from '../irt/noise';
 import { logitToScale, scaleToLogit } from '../irt/scale';
@@ -84,28 +86,6 @@ export interface SimulationReport {
   overlap: { mean: number; median: number };
   bankUsage: number;
   sessions?: SimulationSession[];
-}
-
-export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const n = a.length;
-  let ma = 0, mb = 0;
-  for (let i = 0; i < n; i++) (ma += a[i]), (mb += b[i]);
-  ma /= n;
-  mb /= n;
-  let sab = 0, saa = 0, sbb = 0;
-  for (let i = 0; i < n; i++) {
-    sab += (a[i] - ma) * (b[i] - mb);
-    saa += (a[i] - ma) ** 2;
-    sbb += (b[i] - mb) ** 2;
-  }
-  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : Number.NaN;
-}
-
-export function median(values: ArrayLike<number>): number {
-  const s = Float64Array.from(values).sort();
-  if (s.length === 0) return Number.NaN;
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : 0.5 * (s[m - 1] + s[m]);
 }
 
 /** Spearman-Brown: reliability of a test k times as long as one with reliability r (k = 2 for split halves). */

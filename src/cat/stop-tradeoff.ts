@@ -12,7 +12,8 @@ import { logitToScale } from '../irt/scale';
 import { scaleToLevel } from '../scale/cefr-scale';
 import type { Bank } from './bank';
 import { DEFAULT_CAT_CONFIG, type CatConfig } from './engine';
-import { drawAbility, median, simulateSession, DEFAULT_DISTRIBUTION, type AbilityDistribution } from './simulate';
+import { drawAbility, simulateSession, DEFAULT_DISTRIBUTION, type AbilityDistribution } from './simulate';
+import { median } from '../metrics/descriptive';
 import { tableHtml } from '../plot/table';
 
 export interface StopTradeoffRow {

@@ -17,12 +17,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Rng } from '../runtime/rng';
 import { UserError } from '../runtime/errors';
+import { stratifiedFolds, stratifiedHoldout, foldSplits } from '../model-selection/folds';
+import { learningCurve as runCurve } from '../model-selection/learning-curve';
+import { mean, sampleSd } from '../metrics/descriptive';
+import { packTensors, unpackTensors } from '../estimator/estimator';
 import { buildDirAtomic, writeFileAtomic, writeJsonAtomic } from '../runtime/atomic';
 import { sha256 } from '../runtime/hash';
 import { versions } from '../runtime/versions';
 import { progress } from '../runtime/progress';
 import { CEFR_LEVELS, type CefrLevel } from '../corpus/cefr';
-import { stratifiedGroupFolds } from '../corpus/folds';
 import { findDuplicates } from '../corpus/duplicates';
 import { classificationReport, type ClassificationReport, HEADLINE_METRICS } from '../metrics/report';
 import { trainHead, predictProba, argmax, resolveHeadOptions, type HeadKind, type TrainedHead, type EpochLog } from './heads';
@@ -174,54 +177,6 @@ export function standardize(s: Standardizer, X: readonly Float64Array[]): Float6
   });
 }
 
-// ---------------------------------------------------------------- splits
-
-/** Stratified hold-out: about `share` of each class (rounded; a class of one stays in training). */
-export function stratifiedHoldout(y: readonly number[], share: number, rng: Rng): { train: number[]; dev: number[] } {
-  const byClass = new Map<number, number[]>();
-  y.forEach((c, i) => byClass.set(c, [...(byClass.get(c) ?? []), i]));
-  const train: number[] = [];
-  const dev: number[] = [];
-  for (const c of [...byClass.keys()].sort((a, b) => a - b)) {
-    const idx = rng.shuffle(byClass.get(c)!.slice());
-    const nDev = idx.length >= 2 ? Math.round(idx.length * share) : 0;
-    dev.push(...idx.slice(0, nDev));
-    train.push(...idx.slice(nDev));
-  }
-  return { train: train.sort((a, b) => a - b), dev: dev.sort((a, b) => a - b) };
-}
-
-/**
- * Stratified k-fold assignment: each class shuffled and dealt round-robin over the folds; items sharing a
- * `groups` key (duplicate texts) stay in one fold (src/corpus/folds.ts).
- */
-export function stratifiedFolds(y: readonly number[], folds: number, rng: Rng, groups?: readonly number[]): number[] {
-  return stratifiedGroupFolds(y, folds, rng, groups);
-}
-
-/**
- * A stratified sample of `size` rows that keeps the class proportions (largest-remainder apportionment,
- * Hamilton's method; ties to the larger class, then the lower index), as the paper's uniform subsets of
- * EFCAMDAT do.
- */
-export function stratifiedSample(y: readonly number[], size: number, rng: Rng): number[] {
-  const byClass = new Map<number, number[]>();
-  y.forEach((c, i) => byClass.set(c, [...(byClass.get(c) ?? []), i]));
-  const classes = [...byClass.keys()].sort((a, b) => a - b);
-  const quotas = classes.map((c) => (byClass.get(c)!.length * size) / y.length);
-  const take = quotas.map(Math.floor);
-  let left = size - take.reduce((a, b) => a + b, 0);
-  const order = classes.map((_, i) => i).sort((a, b) => quotas[b] - take[b] - (quotas[a] - take[a]) || byClass.get(classes[b])!.length - byClass.get(classes[a])!.length || a - b);
-  for (const i of order) {
-    if (left <= 0) break;
-    take[i]++;
-    left--;
-  }
-  const out: number[] = [];
-  classes.forEach((c, i) => out.push(...rng.shuffle(byClass.get(c)!.slice()).slice(0, take[i])));
-  return out.sort((a, b) => a - b);
-}
-
 // ---------------------------------------------------------------- models
 
 /** The corpora of a model trained on several (./multi-corpus.ts): the column they came from, names, rows, cut points. */
@@ -264,7 +219,7 @@ function labelIndex(labels: readonly CefrLevel[]): Map<CefrLevel, number> {
 }
 
 /** Fit standardiser and head on vectors with class indices into `labels`. */
-export function fitOnVectors(X: readonly Float64Array[], y: readonly number[], labels: readonly CefrLevel[], o: ResolvedOptions, onEpoch?: (e: EpochLog) => void): { head: TrainedHead; standardizer: Standardizer; trainRows: number; devRows: number } {
+export function fitOnVectors(X: readonly Float64Array[], y: readonly number[], labels: readonly string[], o: Pick<ResolvedOptions, 'head' | 'seed' | 'dev' | 'epochs' | 'lr' | 'batchSize' | 'patience'>, onEpoch?: (e: EpochLog) => void): { head: TrainedHead; standardizer: Standardizer; trainRows: number; devRows: number } {
   const split = o.dev > 0 ? stratifiedHoldout(y, o.dev, Rng.derive(o.seed, 'dev')) : { train: y.map((_, i) => i), dev: [] };
   const trainX = split.train.map((i) => X[i]);
   const standardizer = fitStandardizer(trainX);
@@ -311,19 +266,8 @@ export async function trainClassifier(rows: readonly LabelledText[], options: Cl
 }
 
 function packWeights(head: TrainedHead): { bytes: Buffer; tensors: ClassifierManifest['head']['tensors'] } {
-  const tensors: ClassifierManifest['head']['tensors'] = [];
-  let offset = 0;
-  for (const name of head.order) {
-    const v = head.params[name];
-    tensors.push({ name, shape: head.shapes[name], offset, length: v.length });
-    offset += v.length;
-  }
-  const bytes = Buffer.alloc(offset * 8);
-  for (const t of tensors) {
-    const v = head.params[t.name];
-    for (let i = 0; i < v.length; i++) bytes.writeDoubleLE(v[i], (t.offset + i) * 8);
-  }
-  return { bytes, tensors };
+  const { bytes, entries } = packTensors(head.order, head.params, head.shapes);
+  return { bytes, tensors: entries };
 }
 
 export function assemble(head: TrainedHead, standardizer: Standardizer, labels: CefrLevel[], encoder: Encoder, o: ResolvedOptions, t: { rows: number; trainRows: number; devRows: number; perLevel: Record<string, number> }, inputs: Record<string, string>): ClassifierModel {
@@ -364,14 +308,7 @@ export function loadClassifier(dir: string): ClassifierModel {
   if (manifest.kind !== 'cefrlab-classifier') throw new UserError(`${file}: not a classifier manifest (kind ${manifest.kind}). Fix: give the --out directory of \`cefrlab classify train\``);
   const bytes = fs.readFileSync(path.join(dir, manifest.weights.file));
   if (sha256(bytes) !== manifest.weights.sha256) throw new UserError(`${path.join(dir, 'weights.bin')}: the weights do not match the manifest's hash (damaged or replaced). Fix: train the model again`);
-  const params: Record<string, Float64Array> = {};
-  const shapes: Record<string, number[]> = {};
-  for (const t of manifest.head.tensors) {
-    const v = new Float64Array(t.length);
-    for (let i = 0; i < t.length; i++) v[i] = bytes.readDoubleLE((t.offset + i) * 8);
-    params[t.name] = v;
-    shapes[t.name] = t.shape;
-  }
+  const { tensors: params, shapes } = unpackTensors(bytes, manifest.head.tensors);
   const head: TrainedHead = {
     kind: manifest.head.kind,
     inputDim: manifest.head.inputDim,
@@ -481,9 +418,6 @@ export interface CvResult extends EvaluationResult {
   duplicates: string[][];
 }
 
-const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-/** Sample standard deviation (n - 1); 0 for one value. */
-const sd = (xs: readonly number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
 
 /** Encode rows once (for cross-validation and curves). */
 export async function vectorsFor(rows: readonly LabelledText[], options: ClassifierOptions, file?: string, evaluated?: string): Promise<{ X: Float64Array[]; encoder: Encoder; o: ResolvedOptions }> {
@@ -527,9 +461,7 @@ export async function crossValidate(rows: readonly LabelledText[], folds: number
   const pred = new Array<number>(rows.length).fill(0);
   const foldAccuracy: number[] = [];
   const bar = options.showProgress === false ? null : progress(`cross-validation (${o.head})`, folds);
-  for (let f = 0; f < folds; f++) {
-    const train = rows.map((_, i) => i).filter((i) => fold[i] !== f);
-    const test = rows.map((_, i) => i).filter((i) => fold[i] === f);
+  for (const [f, { train, test }] of foldSplits(fold, folds).entries()) {
     const fit = fitOnVectors(train.map((i) => X![i]), train.map((i) => y[i]), labels, { ...o, seed: o.seed + f });
     const P = predictProba(fit.head, standardize(fit.standardizer, test.map((i) => X![i])));
     let hit = 0;
@@ -548,7 +480,7 @@ export async function crossValidate(rows: readonly LabelledText[], folds: number
     folds,
     foldAccuracy,
     accuracyMean: mean(foldAccuracy),
-    accuracySd: sd(foldAccuracy),
+    accuracySd: sampleSd(foldAccuracy),
     options: o,
     predictions: pred.map((p) => labels[p]),
     duplicates: dup.groups.map((g) => g.map((i) => rows[i].id)),
@@ -596,26 +528,19 @@ export async function learningCurve(trainRows: readonly LabelledText[], testRows
   }
   const index = labelIndex(labels);
   const y = trainRows.map((r) => index.get(r.level!)!);
-  const points: CurvePoint[] = [];
   const bar = options.showProgress === false ? null : progress(`learning curve (${o.head})`, sizes.length * seeds);
   let done = 0;
-  for (const size of sizes) {
-    const values: Record<string, number[]> = Object.fromEntries(HEADLINE_METRICS.map((m) => [m, []]));
-    let unseen = 0;
-    for (let s = 0; s < seeds; s++) {
-      const seed = o.seed + s;
-      const sample = stratifiedSample(y, size, Rng.derive(seed, 'curve', size));
-      const fit = fitOnVectors(sample.map((i) => Xtrain[i]), sample.map((i) => y[i]), labels, { ...o, seed });
-      const P = predictProba(fit.head, standardize(fit.standardizer, Xtest));
-      const preds: Prediction[] = testRows.map((r, i) => ({ id: r.id, level: labels[argmax(P[i])], probabilities: Array.from(P[i]) }));
-      const ev = evaluatePredictions(testRows, preds, labels, { resamples: 1 });
-      unseen = ev.unseen.count;
-      for (const m of HEADLINE_METRICS) values[m].push(ev[m].value);
-      bar?.update(++done, { size, acc: ev.accuracy.value });
-    }
-    const metrics = Object.fromEntries(HEADLINE_METRICS.map((m) => [m, { mean: mean(values[m]), sd: sd(values[m]), values: values[m] }])) as CurvePoint['metrics'];
-    points.push({ size, seeds, metrics, unseenTestRows: unseen });
-  }
+  const unseen = new Map<number, number>();
+  const curve = runCurve(y, sizes, seeds, o.seed, HEADLINE_METRICS, (sample, seed, size) => {
+    const fit = fitOnVectors(sample.map((i) => Xtrain[i]), sample.map((i) => y[i]), labels, { ...o, seed });
+    const P = predictProba(fit.head, standardize(fit.standardizer, Xtest));
+    const preds: Prediction[] = testRows.map((r, i) => ({ id: r.id, level: labels[argmax(P[i])], probabilities: Array.from(P[i]) }));
+    const ev = evaluatePredictions(testRows, preds, labels, { resamples: 1 });
+    unseen.set(size, ev.unseen.count);
+    bar?.update(++done, { size, acc: ev.accuracy.value });
+    return Object.fromEntries(HEADLINE_METRICS.map((m) => [m, ev[m].value])) as Record<(typeof HEADLINE_METRICS)[number], number>;
+  });
+  const points: CurvePoint[] = curve.map((p) => ({ ...p, unseenTestRows: unseen.get(p.size) ?? 0 }));
   bar?.stop();
   return { options: o, trainRows: trainRows.length, testRows: testRows.length, points };
 }

@@ -7,7 +7,7 @@ import { Rng } from '../runtime/rng';
 import { dataDir } from '../runtime/paths';
 import { CEFR_LEVELS } from '../corpus/cefr';
 import { readLabelledCsv, type LabelledText } from './data';
-import { stratifiedSample } from './classifier';
+import { stratifiedSample } from '../model-selection/folds';
 
 export const ASAG_CSV = path.join(dataDir, 'cefr-asag', 'cefr_asag_4col.csv');
 export const SP_CSV = path.join(dataDir, 'cefr-sp', 'cefr_sp_public.csv');

@@ -10,22 +10,22 @@
  * corpus; a direction between different scales is measured only by rank correlation (Spearman) unless the
  * target's cut points were calibrated on its own labelled texts.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parse } from 'csv-parse/sync';
 import { Rng } from '../runtime/rng';
 import { dataDir } from '../runtime/paths';
+import { readTable, requireColumns } from '../runtime/csv-table';
 import { CEFR_LEVELS } from '../corpus/cefr';
 import { classificationReport, type ClassificationReport } from '../metrics/report';
-import { bootstrapCI } from '../metrics/bootstrap';
+import { spearmanCI } from '../metrics/correlation';
 import { quadraticWeightedKappa, accuracy as accuracyOf } from '../metrics/classification';
 import type { Figure } from '../plot/figure';
 import { createEncoder } from './spec';
 import { createFeaturesEncoder, featureSetVector, type FeatureSet } from './encoder-features';
 import { encodeCached, defaultCacheDir } from './cache';
-import { fitStandardizer, standardize, stratifiedHoldout, stratifiedSample, fitOnVectors, resolveOptions } from './classifier';
+import { fitStandardizer, standardize, fitOnVectors, resolveOptions } from './classifier';
+import { stratifiedHoldout, stratifiedSample, perClassSample } from '../model-selection/folds';
 import { predictProba, argmax } from './heads';
-import { fitSharedOrdinal, calibrateCuts, latent, ordinalClass, perLevelSample, type SharedOrdinal } from './ordinal-corpus';
+import { fitSharedOrdinal, calibrateCuts, latent, ordinalClass, type SharedOrdinal } from './ordinal-corpus';
 import { sampleRows, type Corpora } from './corpora';
 
 /** Defaults of the cross-corpus study (one table, read by the notebook and the benchmark alike). */
@@ -60,12 +60,9 @@ export const ELLIPSE_CSV = path.join(dataDir, 'ellipse', 'ELLIPSE_Final_github_t
 
 /** ELLIPSE's essays and Overall scores (1-5 in half points), `limit` of them by a seeded stratified sample. */
 export function loadEllipseScores(limit = Infinity, seed = 0, file = ELLIPSE_CSV): { texts: string[]; scores: string[] } {
-  const records = parse(fs.readFileSync(file), { bom: true, skip_empty_lines: true }) as string[][];
-  const header = records[0].map((c) => c.trim());
-  const ti = header.indexOf('full_text');
-  const si = header.indexOf('Overall');
-  if (ti < 0 || si < 0) throw new Error(`${file}: no full_text or Overall column`);
-  let rows = records.slice(1).map((r) => ({ text: r[ti], score: String(Number(r[si])) }));
+  const t = readTable(file);
+  requireColumns(t, ['full_text', 'Overall'], 'the ELLIPSE columns full_text and Overall');
+  let rows = t.rows.map((r) => ({ text: r.full_text, score: String(Number(r.Overall)) }));
   if (limit < rows.length) {
     const classes = [...new Set(rows.map((r) => r.score))].sort((a, b) => Number(a) - Number(b));
     const pick = stratifiedSample(rows.map((r) => classes.indexOf(r.score)), limit, Rng.derive(seed, 'ellipse-cross-corpus'));
@@ -136,51 +133,13 @@ export function selectColumns(corpora: readonly EncodedCorpus[], keep: readonly 
   return corpora.map((c) => ({ ...c, Xtrain: pick(c.Xtrain), Xtest: pick(c.Xtest) }));
 }
 
-// ---------------------------------------------------------------- rank correlation
-
-/** Ranks 1..n with ties given their average rank. */
-function ranks(v: readonly number[]): number[] {
-  const order = v.map((_, i) => i).sort((a, b) => v[a] - v[b]);
-  const r = new Array<number>(v.length);
-  for (let s = 0; s < order.length; ) {
-    let e = s;
-    while (e + 1 < order.length && v[order[e + 1]] === v[order[s]]) e++;
-    for (let t = s; t <= e; t++) r[order[t]] = (s + e) / 2 + 1;
-    s = e + 1;
-  }
-  return r;
-}
-
-/**
- * Spearman's rank correlation (Spearman 1904): Pearson's correlation of the average ranks, so ties (many texts
- * share a level) are handled; NaN when either side is constant. Written here for want of a statistics
- * package among the dependencies.
- */
-export function spearman(a: readonly number[], b: readonly number[]): number {
-  if (a.length !== b.length) throw new RangeError('spearman: lengths differ');
-  const ra = ranks(a);
-  const rb = ranks(b);
-  const n = a.length;
-  const ma = ra.reduce((s, x) => s + x, 0) / n;
-  const mb = rb.reduce((s, x) => s + x, 0) / n;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < n; i++) {
-    sab += (ra[i] - ma) * (rb[i] - mb);
-    saa += (ra[i] - ma) ** 2;
-    sbb += (rb[i] - mb) ** 2;
-  }
-  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : NaN;
-}
-
 export interface Interval {
   value: number;
   ci90: [number, number];
 }
 
 function spearmanCi(eta: readonly number[], y: readonly number[], resamples: number): Interval {
-  const r = bootstrapCI(eta.length, (idx) => spearman(idx.map((i) => eta[i]), idx.map((i) => y[i])), { resamples, seed: 0 });
+  const r = spearmanCI(eta, y, { resamples, seed: 0 });
   return { value: r.estimate, ci90: [r.lo, r.hi] };
 }
 
@@ -275,7 +234,7 @@ export function evaluateDirection(t: TrainedTransfer, sources: readonly EncodedC
     const a: number[] = [];
     let used = 0;
     for (let s = 0; s < seeds; s++) {
-      const pick = perLevelSample(target.train.y, k, Rng.derive(s, 'calibrate', target.name, k));
+      const pick = perClassSample(target.train.y, k, Rng.derive(s, 'calibrate', target.name, k));
       used = pick.length;
       const cuts = calibrateCuts(pick.map((i) => etaPool[i]), pick.map((i) => target.train.y[i]), target.classes.length, { prior });
       const pred = etaTest.map((e) => ordinalClass(e, cuts));

@@ -12,28 +12,13 @@
 import { Rng } from '../runtime/rng';
 import { UserError } from '../runtime/errors';
 import { progress } from '../runtime/progress';
+import { leaveOneGroupOut, perClassSample } from '../model-selection/folds';
 import { CEFR_LEVELS, type CefrLevel } from '../corpus/cefr';
 import { classificationReport, type ClassificationReport } from '../metrics/report';
 import { predictProba, argmax } from './heads';
 import { resolveOptions, vectorsFor, fitOnVectors, fitStandardizer, standardize, type ClassifierOptions, type ResolvedOptions } from './classifier';
-import { fitSharedOrdinal, calibrateCuts, latent, ordinalClass, perLevelSample, ORDINAL_DEFAULTS } from './ordinal-corpus';
+import { fitSharedOrdinal, calibrateCuts, latent, ordinalClass, ORDINAL_DEFAULTS } from './ordinal-corpus';
 import type { LabelledText } from './data';
-
-export interface GroupSplit {
-  group: string;
-  train: number[];
-  test: number[];
-}
-
-/** One split per distinct group (in order of first appearance): the group's rows are the test rows. */
-export function leaveOneGroupOut(groups: readonly string[]): GroupSplit[] {
-  const names = [...new Set(groups)];
-  return names.map((g) => ({
-    group: g,
-    train: groups.map((v, i) => (v !== g ? i : -1)).filter((i) => i >= 0),
-    test: groups.map((v, i) => (v === g ? i : -1)).filter((i) => i >= 0),
-  }));
-}
 
 export interface GroupedCvResult extends ClassificationReport {
   groupColumn: string;
@@ -96,7 +81,7 @@ export async function crossValidateByGroup(rows: readonly LabelledText[], groups
     let test = split.test;
     let calibration: { x: Float64Array[]; y: number[] } | null = null;
     if (k != null) {
-      const local = perLevelSample(test.map((i) => y[i]), k, Rng.derive(o.seed, 'group-calibrate', split.group), 1);
+      const local = perClassSample(test.map((i) => y[i]), k, Rng.derive(o.seed, 'group-calibrate', split.group), 1);
       const calIdx = new Set(local.map((j) => test[j]));
       calibration = { x: [...calIdx].map((i) => X![i]), y: [...calIdx].map((i) => y[i]) };
       test = test.filter((i) => !calIdx.has(i));

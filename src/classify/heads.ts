@@ -59,22 +59,31 @@ export interface TrainedHead {
   order: string[];
   history: EpochLog[];
   bestEpoch: number;
-  options: Required<Omit<HeadOptions, 'onEpoch'>>;
+  options: ResolvedHeadOptions;
 }
 
-export function resolveHeadOptions(o: HeadOptions): Required<Omit<HeadOptions, 'onEpoch'>> {
-  const mlp = o.kind === 'mlp';
-  return {
-    kind: o.kind,
-    seed: o.seed ?? 0,
-    epochs: o.epochs ?? (mlp ? 200 : 500),
-    lr: o.lr ?? (mlp ? 1e-5 : 0.05),
-    batchSize: o.batchSize ?? 32,
-    patience: o.patience ?? (mlp ? 10 : 20),
-    hidden: o.hidden ?? [768, 128],
-    dropout: o.dropout ?? 0.2,
-    l2: o.l2 ?? 1e-4,
-  };
+export type ResolvedHeadOptions = Required<Omit<HeadOptions, 'onEpoch'>>;
+
+/**
+ * Every default of the heads, one row per kind (read by `resolveHeadOptions`, the estimator's params and so the
+ * manifests). The mlp's are the paper's for EFCAMDAT; logistic and ordinal take one full-batch step per epoch.
+ */
+export const HEAD_DEFAULTS: Readonly<Record<HeadKind, Readonly<ResolvedHeadOptions>>> = {
+  mlp: { kind: 'mlp', seed: 0, epochs: 200, lr: 1e-5, batchSize: 32, patience: 10, hidden: [768, 128], dropout: 0.2, l2: 1e-4 },
+  logistic: { kind: 'logistic', seed: 0, epochs: 500, lr: 0.05, batchSize: 32, patience: 20, hidden: [768, 128], dropout: 0.2, l2: 1e-4 },
+  ordinal: { kind: 'ordinal', seed: 0, epochs: 500, lr: 0.05, batchSize: 32, patience: 20, hidden: [768, 128], dropout: 0.2, l2: 1e-4 },
+};
+
+/** The options of a head: its kind's defaults, overridden by every option given (null or undefined: not given, as `??` reads it). */
+export function resolveHeadOptions(o: HeadOptions): ResolvedHeadOptions {
+  const d = HEAD_DEFAULTS[o.kind];
+  if (!d) throw new RangeError(`unknown head ${o.kind}; heads: ${HEAD_KINDS.join(', ')}`);
+  const out = { ...d, hidden: [...d.hidden] };
+  for (const key of Object.keys(d) as Array<keyof ResolvedHeadOptions>) {
+    const v = o[key];
+    if (v != null) (out as Record<string, unknown>)[key] = v;
+  }
+  return out;
 }
 
 interface Model {
@@ -135,7 +144,8 @@ function softmaxInPlace(z: Float64Array): void {
   for (let i = 0; i < z.length; i++) z[i] /= sum;
 }
 
-const sigmoid = (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
+/** The logistic function, without overflow for large |x|. */
+export const sigmoid = (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
 
 // ---------------------------------------------------------------- forward passes (no dropout)
 
@@ -184,15 +194,23 @@ function thresholds(m: Model): Float64Array {
   return t;
 }
 
-function ordinalProba(m: Model, x: Float64Array, k: number): Float64Array {
+function ordinalProba(m: Model, x: Float64Array): Float64Array {
   const w = m.params.w;
   let eta = 0;
   for (let i = 0; i < x.length; i++) eta += w[i] * x[i];
-  const th = thresholds(m);
+  return ordinalProbs(eta, thresholds(m));
+}
+
+/**
+ * Class probabilities of the cumulative-logit (proportional odds) model, McCullagh 1980: P(y <= j) =
+ * sigmoid(cut_j - eta), each class the difference of neighbouring cumulative probabilities.
+ */
+export function ordinalProbs(eta: number, cuts: ArrayLike<number>): Float64Array {
+  const k = cuts.length + 1;
   const p = new Float64Array(k);
   let prev = 0;
   for (let j = 0; j < k - 1; j++) {
-    const F = sigmoid(th[j] - eta);
+    const F = sigmoid(cuts[j] - eta);
     p[j] = Math.max(0, F - prev);
     prev = F;
   }
@@ -211,7 +229,7 @@ export function predictProba(head: Pick<TrainedHead, 'kind' | 'classes' | 'param
       return z;
     });
   }
-  return X.map((x) => ordinalProba(head, x, k));
+  return X.map((x) => ordinalProba(head, x));
 }
 
 export function argmax(p: ArrayLike<number>): number {
@@ -311,7 +329,7 @@ export function trainHead(X: readonly Float64Array[], y: readonly number[], k: n
   return { kind: o.kind, inputDim: d, classes: k, params, shapes: model.shapes, order: model.order, history, bestEpoch: dev && dev.X.length ? best.epoch : history.length, options: o };
 }
 
-function mlpEpoch(m: Model, X: readonly Float64Array[], y: readonly number[], k: number, o: Required<Omit<HeadOptions, 'onEpoch'>>, rng: Rng, order: number[], adam: Adam, grads: Float64Array[]): number {
+function mlpEpoch(m: Model, X: readonly Float64Array[], y: readonly number[], k: number, o: ResolvedHeadOptions, rng: Rng, order: number[], adam: Adam, grads: Float64Array[]): number {
   rng.shuffle(order);
   const L = m.order.length / 2;
   const W = Array.from({ length: L }, (_, l) => m.params[m.order[2 * l]]);
@@ -406,7 +424,7 @@ function mlpEpoch(m: Model, X: readonly Float64Array[], y: readonly number[], k:
   return total / order.length;
 }
 
-function fullBatchStep(full: Model & { kind: HeadKind; classes: number }, X: readonly Float64Array[], y: readonly number[], k: number, o: Required<Omit<HeadOptions, 'onEpoch'>>, adam: Adam, grads: Float64Array[]): number {
+function fullBatchStep(full: Model & { kind: HeadKind; classes: number }, X: readonly Float64Array[], y: readonly number[], k: number, o: ResolvedHeadOptions, adam: Adam, grads: Float64Array[]): number {
   for (const g of grads) g.fill(0);
   const n = X.length;
   let loss = 0;

@@ -22,7 +22,8 @@ import { CEFR_LEVELS, type CefrLevel } from '../corpus/cefr';
 import { resolveHeadOptions, type TrainedHead } from './heads';
 import { createEncoder } from './spec';
 import { inputVectors, resolveOptions, fitStandardizer, standardize, assemble, modelEncoder, trainClassifier, type ClassifierModel, type ClassifierOptions, type TrainResult, type CorporaRecord } from './classifier';
-import { fitSharedOrdinal, calibrateCuts, cutsFromRaw, rawFromCuts, latent, perLevelSample, ORDINAL_DEFAULTS } from './ordinal-corpus';
+import { fitSharedOrdinal, calibrateCuts, cutsFromRaw, rawFromCuts, latent, ORDINAL_DEFAULTS } from './ordinal-corpus';
+import { perClassSample } from '../model-selection/folds';
 import type { Encoder } from './encoder';
 import type { LabelledText } from './data';
 
@@ -179,7 +180,7 @@ export async function calibrateClassifier(model: ClassifierModel, rows: readonly
   }
   if (opts.k != null && !(Number.isInteger(opts.k) && opts.k >= 0)) throw new UserError(`--calibrate-k ${opts.k}: need a whole number of texts per level. Fix: e.g. --calibrate-k 10`);
   const y = rows.map((r) => labels.indexOf(r.level as CefrLevel));
-  const pick = opts.k == null ? rows.map((_, i) => i) : perLevelSample(y, opts.k, Rng.derive(opts.seed ?? 0, 'calibrate-with'));
+  const pick = opts.k == null ? rows.map((_, i) => i) : perClassSample(y, opts.k, Rng.derive(opts.seed ?? 0, 'calibrate-with'));
   const used = pick.map((i) => rows[i]);
   let eta: number[] = [];
   if (used.length) {

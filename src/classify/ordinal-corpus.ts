@@ -15,6 +15,7 @@
  * they stay ordered. Written by hand because no maintained JavaScript package fits this model; the likelihood
  * is log-concave in (w, theta) (Pratt 1981, JASA 76(373)), so a first-order method reaches its one optimum.
  */
+import { ordinalProbs, sigmoid } from './heads';
 
 export interface OrdinalFitOptions {
   /** L2 penalty on w, per row (loss = mean NLL + l2/2 |w|^2). Default 1e-3. */
@@ -36,8 +37,6 @@ export interface SharedOrdinal {
 
 export const ORDINAL_DEFAULTS = { l2: 1e-3, steps: 600, lr: 0.05, calibrationPrior: 1, newScalePrior: 0.1 } as const;
 
-const sigmoid = (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
-
 /** Cut points from the (first, log-gap) parametrisation. */
 export function cutsFromRaw(raw: ArrayLike<number>): Float64Array {
   const th = new Float64Array(raw.length);
@@ -57,20 +56,6 @@ export function latent(w: ArrayLike<number>, x: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < w.length; i++) s += w[i] * x[i];
   return s;
-}
-
-/** Class probabilities of a latent score under cut points. */
-export function ordinalProbs(eta: number, cuts: ArrayLike<number>): Float64Array {
-  const k = cuts.length + 1;
-  const p = new Float64Array(k);
-  let prev = 0;
-  for (let j = 0; j < k - 1; j++) {
-    const F = sigmoid(cuts[j] - eta);
-    p[j] = Math.max(0, F - prev);
-    prev = F;
-  }
-  p[k - 1] = Math.max(0, 1 - prev);
-  return p;
 }
 
 /** The most probable class of a latent score. */
@@ -290,17 +275,3 @@ export function pooledCuts(model: Pick<SharedOrdinal, 'w'>, X: readonly Float64A
   return calibrateCuts(X.map((x) => latent(model.w, x)), y, k, { strength: 0 });
 }
 
-/**
- * `k` rows of each class (all of a class that has fewer, keeping at least `keep` of them out when asked), drawn
- * with `rng`'s shuffle; indices sorted.
- */
-export function perLevelSample(y: readonly number[], k: number, rng: { shuffle<T>(a: T[]): T[] }, keep = 0): number[] {
-  const byClass = new Map<number, number[]>();
-  y.forEach((c, i) => byClass.set(c, [...(byClass.get(c) ?? []), i]));
-  const out: number[] = [];
-  for (const c of [...byClass.keys()].sort((a, b) => a - b)) {
-    const idx = rng.shuffle(byClass.get(c)!.slice());
-    out.push(...idx.slice(0, Math.max(0, Math.min(k, idx.length - keep))));
-  }
-  return out.sort((a, b) => a - b);
-}

@@ -1,6 +1,6 @@
 /** The file-level operations behind `cefrlab awe` and `cefrlab baseline length`: CSV in, model or RATINGS.csv out, with manifests. */
 import * as path from 'node:path';
-import { readTable, requireColumns, writeTable, type Table } from '../rate/table';
+import { readTable, requireColumns, writeTable, type Table } from '../runtime/csv-table';
 import { buildDirAtomic, writeJsonAtomic } from '../runtime/atomic';
 import { sha256File } from '../runtime/hash';
 import { versions } from '../runtime/versions';

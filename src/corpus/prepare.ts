@@ -20,6 +20,7 @@ import { buildDirAtomic, writeFileAtomic, writeJsonAtomic } from '../runtime/ato
 import { UserError } from '../runtime/errors';
 import { defaultCsv } from '../runtime/paths';
 import { progress } from '../runtime/progress';
+import { csvLine } from '../runtime/csv-table';
 import { versions, type Versions } from '../runtime/versions';
 import { CEFR_LEVELS, parseCefr, type CefrLevel } from './cefr';
 import { LINE_ENDS, NEWLINE_RUNS, NORMALISE, readLearnerCsv, TRIMMED, type RejectReason, type Rejected } from './learner';
@@ -145,8 +146,6 @@ class Sink {
   }
 }
 
-const csvField = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-
 function checkOptions(options: PrepareOptions) {
   const seed = options.seed ?? 0;
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UserError(`--seed must be an integer from 0 to 4294967295, got ${options.seed}. Fix: give e.g. --seed 0`);
@@ -270,7 +269,7 @@ export async function prepare(options: PrepareOptions): Promise<PrepareResult> {
       };
     });
     if (opts.onBadRow === 'skip') {
-      const rows = read.rejected.map((r: Rejected) => [String(r.line), r.reason, csvField(r.writingId), csvField(r.detail)].join(','));
+      const rows = read.rejected.map((r: Rejected) => csvLine([r.line, r.reason, r.writingId, r.detail]));
       writeFileAtomic(path.join(tmp, 'rejected.csv'), ['line,reason,writing_id,detail', ...rows].join('\n') + '\n');
     }
     const byReason: Partial<Record<RejectReason, number>> = {};

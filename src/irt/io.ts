@@ -4,8 +4,8 @@
  * `cefrlab irt calibrate` writes: difficulties in logits and on the 100-point scale (src/irt/scale.ts).
  */
 import * as fs from 'node:fs';
-import { parse } from 'csv-parse/sync';
 import { UserError, locate } from '../runtime/errors';
+import { readCsvRecords } from '../runtime/csv-table';
 import type { Calibration } from './calibrate';
 import { POINTS_PER_LOGIT, SCALE_CENTER, logitToScale, scaleToLogit } from './scale';
 
@@ -17,24 +17,13 @@ export interface ResponseRow {
 
 /** Read a responses CSV; every bad row is a UserError naming the file, the line and the fix. */
 export function readResponsesCsv(file: string, { requirePerson = true } = {}): ResponseRow[] {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UserError(locate(file, null, `cannot read it (${(e as Error).message})`, 'pass an existing CSV file'));
-  }
-  let records: string[][];
-  try {
-    records = parse(text, { skip_empty_lines: true, trim: true, relax_column_count: false }) as string[][];
-  } catch (e) {
-    throw new UserError(locate(file, null, `not valid CSV (${(e as Error).message})`, 'one header line, then one row per response'));
-  }
+  const { records, lines } = readCsvRecords(file, { trim: true, missingFix: 'pass an existing CSV file' });
   if (records.length === 0) throw new UserError(locate(file, null, 'the file is empty', `write a header "${requirePerson ? 'person,' : ''}item,response" and one row per response`));
   const header = records[0].map((h) => h.toLowerCase());
   const col = (name: string) => header.indexOf(name);
   const [pc, ic, rc] = [col('person'), col('item'), col('response')];
   if (ic < 0 || rc < 0 || (requirePerson && pc < 0)) {
-    throw new UserError(locate(file, 1, `the header is "${records[0].join(',')}"`, `name the columns ${requirePerson ? 'person,item,response' : 'item,response (person optional)'}`));
+    throw new UserError(locate(file, lines[0], `the header is "${records[0].join(',')}"`, `name the columns ${requirePerson ? 'person,item,response' : 'item,response (person optional)'}`));
   }
   const rows: ResponseRow[] = [];
   for (let n = 1; n < records.length; n++) {
@@ -42,10 +31,10 @@ export function readResponsesCsv(file: string, { requirePerson = true } = {}): R
     const raw = rec[rc];
     const response = raw === '' ? Number.NaN : Number(raw);
     if (!Number.isFinite(response) || response < 0 || response > 1) {
-      throw new UserError(locate(file, n + 1, `response "${raw}" is not a number from 0 to 1`, 'graded responses are in 0..1 (1 correct, 0 wrong, soft values between)'));
+      throw new UserError(locate(file, lines[n], `response "${raw}" is not a number from 0 to 1`, 'graded responses are in 0..1 (1 correct, 0 wrong, soft values between)'));
     }
     const item = rec[ic];
-    if (!item) throw new UserError(locate(file, n + 1, 'the item id is empty', 'give every row an item id'));
+    if (!item) throw new UserError(locate(file, lines[n], 'the item id is empty', 'give every row an item id'));
     rows.push({ person: pc >= 0 ? rec[pc] : 'person', item, response });
   }
   if (rows.length === 0) throw new UserError(locate(file, null, 'no responses after the header', 'add one row per response'));

@@ -9,14 +9,7 @@
  */
 import type { YesNoItem, YesNoStimulus } from './types';
 import { binOf } from '../scale/cefr-scale';
-
-/** AUC of scores for positives against negatives; pairs with equal scores count one half. O(P N), fine for items. */
-export function aucOf(positives: readonly number[], negatives: readonly number[]): number {
-  if (positives.length === 0 || negatives.length === 0) throw new RangeError('aucOf: needs at least one positive and one negative');
-  let sum = 0;
-  for (const p of positives) for (const n of negatives) sum += p > n ? 1 : p === n ? 0.5 : 0;
-  return sum / (positives.length * negatives.length);
-}
+import { auc } from '../metrics/auc';
 
 /**
  * The graded (soft) response to a yes/no item: AUC of `saidYes` (one answer per stimulus, in the item's order),
@@ -29,7 +22,7 @@ export function gradeYesNo(item: YesNoItem, saidYes: boolean[]): number {
   const words: number[] = [];
   const pseudo: number[] = [];
   item.stimuli.forEach((s, i) => (s.real ? words : pseudo).push(saidYes[i] ? 1 : 0));
-  return aucOf(words, pseudo);
+  return auc(words, pseudo);
 }
 
 /** The minimum share of each kind (words, pseudowords) in an item (paper section 5.1). */

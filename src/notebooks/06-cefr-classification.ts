@@ -15,7 +15,8 @@ import { heatmapChart } from '../plot/charts';
 import type { Figure } from '../plot/figure';
 import type { ClassificationReport } from '../metrics/report';
 import type { LabelledText } from '../classify/data';
-import { stratifiedHoldout, type CurveResult } from '../classify/classifier';
+import type { CurveResult } from '../classify/classifier';
+import { stratifiedHoldout } from '../model-selection/folds';
 
 export interface ClassifyNotebookPlan {
   fast: boolean;

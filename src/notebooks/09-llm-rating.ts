@@ -17,13 +17,15 @@ import * as path from 'node:path';
 import { dataDir } from '../runtime/paths';
 import { Rng } from '../runtime/rng';
 import { isFast } from './fast';
-import { readTable, writeTable } from '../rate/table';
+import { readTable, writeTable } from '../runtime/csv-table';
 import { agreement, type AgreementReport } from '../rate/agreement';
-import { predictAwe, trainAwe, stratifiedFolds, crossValidate } from '../awe/model';
+import { predictAwe, trainAwe } from '../awe/model';
+import { stratifiedFolds, perClassSample } from '../model-selection/folds';
+import { outOfFoldPredictions } from '../model-selection/cross-validate';
 import { findDuplicates } from '../corpus/duplicates';
 import { predictLength, trainLengthModel, lengthCutPoints, trainLengthRegression, predictLengthRegression, scaleValues } from '../awe/length';
 import { classIndex, labelSet } from '../awe/labels';
-import { spearmanCI } from '../metrics/rank-correlation';
+import { spearmanCI } from '../metrics/correlation';
 import type { GbdtOptions } from '../awe/gbdt';
 import { parseCefr } from '../corpus/cefr';
 
@@ -135,11 +137,11 @@ export interface LengthStudy {
 export function lengthStudy(set: StudySet, plan: StudyPlan, seed = 0, folds = stratifiedFolds(set.rows.map((r) => r[set.label]), plan.folds, seed, findDuplicates(set.rows.map((r) => r[set.textColumn])).groupOf)): LengthStudy {
   const labels = set.rows.map((r) => r[set.label]);
   const texts = set.rows.map((r) => r[set.textColumn]);
-  const ordinal = crossValidate(set.rows.length, folds, plan.folds, (tr, te) => {
+  const ordinal = outOfFoldPredictions(folds, plan.folds, (tr, te) => {
     const m = trainLengthModel(tr.map((i) => texts[i]), tr.map((i) => labels[i]));
     return te.map((i) => [predictLength(m, texts[i], 'expected'), predictLength(m, texts[i], 'mode')] as const);
   });
-  const regression = crossValidate(set.rows.length, folds, plan.folds, (tr, te) => {
+  const regression = outOfFoldPredictions(folds, plan.folds, (tr, te) => {
     const m = trainLengthRegression(tr.map((i) => texts[i]), tr.map((i) => labels[i]));
     return te.map((i) => predictLengthRegression(m, texts[i]));
   });
@@ -164,7 +166,7 @@ export function baselineStudy(set: StudySet, plan: StudyPlan, seed = 0): Baselin
   const dup = findDuplicates(set.rows.map((r) => r[set.textColumn])); // copies of a text stay in one fold
   const folds = stratifiedFolds(labels, plan.folds, seed, dup.groupOf);
   const len = lengthStudy(set, plan, seed, folds);
-  const awe = crossValidate(set.rows.length, folds, plan.folds, (tr, te) => {
+  const awe = outOfFoldPredictions(folds, plan.folds, (tr, te) => {
     const m = trainAwe(tr.map((i) => aweRows[i]), tr.map((i) => labels[i]), { ...plan.gbdt, seed });
     return predictAwe(m, te.map((i) => aweRows[i]));
   });
@@ -211,15 +213,8 @@ export function calibrationSplit(set: StudySet, dir: string, perLevel = 2, seed 
     const v = set.humans.map((h) => parseCefr(set.rows[i][h] ?? ''));
     return v.every((x) => x != null && x === v[0]);
   });
-  const rng = Rng.derive(seed, 'calibration-split');
-  const chosen = new Set<number>();
-  const byLevel = new Map<string, number[]>();
-  for (const i of unanimous) {
-    const l = set.rows[i][set.label];
-    if (!byLevel.has(l)) byLevel.set(l, []);
-    byLevel.get(l)!.push(i);
-  }
-  for (const key of [...byLevel.keys()].sort()) for (const i of rng.shuffle([...byLevel.get(key)!]).slice(0, perLevel)) chosen.add(i);
+  const picked = perClassSample(unanimous.map((i) => set.rows[i][set.label]), perLevel, Rng.derive(seed, 'calibration-split'));
+  const chosen = new Set(picked.map((p) => unanimous[p]));
   const columns = Object.keys(set.rows[0]);
   const calibrationCsv = path.join(dir, 'calibration.csv');
   const rateCsv = path.join(dir, 'to-rate.csv');

@@ -14,6 +14,7 @@
 import { parseCefr, CEFR_LEVELS } from '../corpus/cefr';
 import { confusionMatrix, quadraticWeightedKappa } from '../metrics/classification';
 import { bootstrapCI } from '../metrics/bootstrap';
+import { lowerMedian } from '../metrics/descriptive';
 import { agreementByGroup, type GroupAgreement } from '../metrics/fairness';
 import { textTable } from '../runtime/text-table';
 
@@ -128,11 +129,6 @@ export interface AgreementOptions {
   minGroupSize?: number;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor((s.length - 1) / 2)];
-}
-
 function pairStats(a: Array<number | null>, b: Array<number | null>, k: number, seed: number, resamples: number): Interval & { pairs: [number[], number[]] } {
   const x: number[] = [];
   const y: number[] = [];
@@ -185,7 +181,7 @@ export function agreement(rows: ReadonlyArray<Record<string, string>>, opts: Agr
   const humans = opts.human.map(at);
   const consensus = rows.map((_, i) => {
     const xs = humans.map((h) => h[i]).filter((v): v is number => v != null);
-    return xs.length ? median(xs) : null;
+    return xs.length ? lowerMedian(xs) : null;
   });
   const refs: Array<[string, Array<number | null>]> = opts.human.map((name, j) => [name, humans[j]]);
   if (opts.human.length > 1) refs.push(['consensus', consensus]);

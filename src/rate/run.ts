@@ -13,7 +13,7 @@ import { writeJsonAtomic } from '../runtime/atomic';
 import { versions } from '../runtime/versions';
 import { UserError } from '../runtime/errors';
 import { loadRubric, type Rubric } from './rubric';
-import { readTable, requireColumns, writeTable, type Table } from './table';
+import { readTable, requireColumns, writeTable, type Table } from '../runtime/csv-table';
 import { selectCalibration, type CalibrationChoice } from './calibration';
 import { rateEssays, type RateResult } from './rater';
 import { DEFAULT_RETRY, resolveEndpoint, type RetryPolicy } from './client';

@@ -6,9 +6,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parse } from 'csv-parse/sync';
 import { dataDir } from '../runtime/paths';
 import { UserError, locate } from '../runtime/errors';
+import { readTable } from '../runtime/csv-table';
 import { CEFR_LEVELS, parseCefr, type CefrLevel } from '../corpus/cefr';
 
 export const FREQ_FILE = path.join(dataDir, 'opensubtitles-freq-en', 'en_50k_2018.txt');
@@ -56,10 +56,10 @@ export interface ProfileWord {
 export function loadVocabProfile(files: string[] = [CEFRJ_FILE, OCTANOVE_FILE]): ProfileWord[] {
   const levels = new Map<string, Set<CefrLevel>>();
   for (const file of files) {
-    const rows = parse(fs.readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true, bom: true }) as Array<Record<string, string>>;
-    rows.forEach((row, i) => {
+    const t = readTable(file);
+    t.rows.forEach((row, i) => {
       const level = parseCefr(row.CEFR ?? '');
-      if (!level) throw new UserError(locate(file, i + 2, `CEFR column is ${JSON.stringify(row.CEFR)}`, 'use A1..C2'));
+      if (!level) throw new UserError(locate(file, t.lines[i], `CEFR column is ${JSON.stringify(row.CEFR)}`, 'use A1..C2'));
       for (const variant of (row.headword ?? '').split('/')) {
         const w = variant.trim().toLowerCase();
         if (!WORD_RE.test(w)) continue;

@@ -9,11 +9,10 @@
  *   seeded shuffle of the article names (all three versions on the same side).
  * - CEFR-ASAG (data/cefr-asag/cefr_asag_4col.csv) or any CSV in the learner schema: texts with a `cefr_level`.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parse } from 'csv-parse/sync';
 import { dataDir, defaultCsv } from '../runtime/paths';
 import { UserError, locate } from '../runtime/errors';
+import { readTable } from '../runtime/csv-table';
 import { parseCefr, cefrIndex, type CefrLevel } from '../corpus/cefr';
 import { Rng } from '../runtime/rng';
 
@@ -35,10 +34,10 @@ export interface CefrSpSentence extends LevelledText {
 }
 
 export function loadCefrSp(file = CEFR_SP_FILE): CefrSpSentence[] {
-  const rows = parse(fs.readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true, bom: true }) as Array<Record<string, string>>;
-  return rows.map((r, i) => {
+  const t = readTable(file);
+  return t.rows.map((r, i) => {
     const level = parseCefr(r.cefr_max ?? '');
-    if (!level) throw new UserError(locate(file, i + 2, `cefr_max is ${JSON.stringify(r.cefr_max)}`, 'use A1..C2'));
+    if (!level) throw new UserError(locate(file, t.lines[i], `cefr_max is ${JSON.stringify(r.cefr_max)}`, 'use A1..C2'));
     return { id: r.id, text: r.sentence, level, levelIndex: cefrIndex(level), source: r.source, split: r.split as CefrSpSentence['split'] };
   });
 }
@@ -53,11 +52,11 @@ export interface OneStopArticle {
 }
 
 export function loadOneStop(file = ONESTOP_FILE): OneStopArticle[] {
-  const rows = parse(fs.readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true, bom: true }) as Array<Record<string, string>>;
+  const t = readTable(file);
   const by = new Map<string, Partial<Record<OneStopLevel, string>>>();
-  rows.forEach((r, i) => {
+  t.rows.forEach((r, i) => {
     const level = r.level as OneStopLevel;
-    if (!ONESTOP_LEVELS.includes(level)) throw new UserError(locate(file, i + 2, `level is ${JSON.stringify(r.level)}`, 'use elementary, intermediate or advanced'));
+    if (!ONESTOP_LEVELS.includes(level)) throw new UserError(locate(file, t.lines[i], `level is ${JSON.stringify(r.level)}`, 'use elementary, intermediate or advanced'));
     // Every intermediate text begins with the word "Intermediate" (a heading left in the corpus): removed, or the
     // level would be in the text.
     const text = r.text.replace(/^\ufeff/, '').replace(/^\s*(?:Elementary|Intermediate|Advanced)\b[ \t]*\n?[ \t]*/, '');
@@ -100,18 +99,17 @@ export function loadLevelledCsv(file: string = defaultCsv, columns: LevelledColu
   const textCol = columns.textColumn ?? LEVELLED_COLUMNS.text;
   const levelCol = columns.levelColumn ?? LEVELLED_COLUMNS.level;
   const idCol = columns.idColumn ?? LEVELLED_COLUMNS.id;
-  if (!fs.existsSync(file)) throw new UserError(`${file} not found. Fix: pass a CSV with a text and a CEFR level column`);
-  const records = parse(fs.readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true, bom: true, info: true }) as Array<{ record: Record<string, string>; info: { lines: number } }>;
-  if (records.length) {
-    const header = Object.keys(records[0].record);
+  const t = readTable(file, { missingFix: 'pass a CSV with a text and a CEFR level column' });
+  if (t.rows.length) {
     for (const [col, option] of [[textCol, '--text-column'], [levelCol, '--level-column']] as const) {
-      if (!header.includes(col)) throw new UserError(locate(file, 1, `no column "${col}" (columns: ${header.join(', ')})`, `name the column with ${option}`));
+      if (!t.columns.includes(col)) throw new UserError(locate(file, 1, `no column "${col}" (columns: ${t.columns.join(', ')})`, `name the column with ${option}`));
     }
   }
-  return records.map(({ record: r, info }) => {
+  return t.rows.map((r, i) => {
+    const line = t.lines[i];
     const level = parseCefr(r[levelCol] ?? '');
-    if (!level) throw new UserError(locate(file, info.lines, `${levelCol} is ${JSON.stringify(r[levelCol])}`, 'use A1..C2'));
-    if (!(r[textCol] ?? '').trim()) throw new UserError(locate(file, info.lines, `the ${textCol} column is empty`, 'fill in the text or remove the row'));
-    return { id: r[idCol] ?? `line${info.lines}`, text: r[textCol], level, levelIndex: cefrIndex(level) };
+    if (!level) throw new UserError(locate(file, line, `${levelCol} is ${JSON.stringify(r[levelCol])}`, 'use A1..C2'));
+    if (!(r[textCol] ?? '').trim()) throw new UserError(locate(file, line, `the ${textCol} column is empty`, 'fill in the text or remove the row'));
+    return { id: r[idCol] ?? `line${line}`, text: r[textCol], level, levelIndex: cefrIndex(level) };
   });
 }

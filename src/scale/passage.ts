@@ -28,7 +28,9 @@
 import { cefrIndex, CEFR_LEVELS } from '../corpus/cefr';
 import { LEVEL_SCALE } from './cefr-scale';
 import { loadFrequencyList } from './data';
-import { fitRidge, fitSoftmax, pearson, rankAuc, softmaxProbs, sparseRow, type SparseRow } from './linear';
+import { fitRidge, fitSoftmax, softmaxProbs, sparseRow, type SparseRow } from './linear';
+import { pearson } from '../metrics/correlation';
+import { auc } from '../metrics/auc';
 import { passageSentences } from '../ilm/units';
 import { Rng } from '../runtime/rng';
 import { loadCefrSp, loadOneStop, paragraphs, splitOneStop, type LevelledText, type OneStopArticle, ONESTOP_LEVELS } from './passage-data';
@@ -175,7 +177,7 @@ export function breakpointAucs(scores: number[], levels: number[]): { aucByBreak
     scores.forEach((s, i) => (levels[i] > b ? pos : neg).push(s));
     const name = `${CEFR_LEVELS[b]}|${CEFR_LEVELS[b + 1]}`;
     if (pos.length && neg.length) {
-      out[name] = rankAuc(pos, neg);
+      out[name] = auc(pos, neg);
       vals.push(out[name]!);
     } else out[name] = null;
   }

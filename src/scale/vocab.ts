@@ -18,7 +18,9 @@ import { CharLm, type CharLmData, type TypeWeighting, typeWeight } from '../char
 import { CEFR_LEVELS, cefrIndex } from '../corpus/cefr';
 import { LEVEL_SCALE } from './cefr-scale';
 import { WORD_RE, loadFrequencyList, loadVocabProfile, type ProfileWord } from './data';
-import { fitRidge, fitSoftmax, pearson, softmaxProbs, sparseRow, type SparseRow } from './linear';
+import { fitRidge, fitSoftmax, softmaxProbs, sparseRow, type SparseRow } from './linear';
+import { pearson } from '../metrics/correlation';
+import { foldSplits, shuffledFolds } from '../model-selection/folds';
 import { Rng } from '../runtime/rng';
 import { progress } from '../runtime/progress';
 
@@ -242,9 +244,7 @@ export function evaluateVocabScale(options: { folds?: number; seed?: number; lm?
   const raws = profile.map((p) => rawWordFeatures(lm, p.word));
   const labels = profile.map((p) => cefrIndex(p.level));
   const truth = labels.map((l) => LEVEL_DELTAS[l]);
-  const order = new Rng(options.seed ?? 0).shuffle(profile.map((_, i) => i));
-  const foldOf = new Int32Array(profile.length);
-  order.forEach((i, k) => (foldOf[i] = k % folds));
+  const splits = foldSplits(shuffledFolds(profile.length, folds, new Rng(options.seed ?? 0)), folds);
   const models = options.models ?? ['linear', 'softmax'];
   const sets = options.ablations === false ? ABLATIONS.slice(0, 1) : ABLATIONS;
   const ablations: AblationRow[] = [];
@@ -260,9 +260,7 @@ export function evaluateVocabScale(options: { folds?: number; seed?: number; lm?
       const predAll = rowsAll.map((r) => fitAll.predict(r));
       bar.update(++done);
       const predXV = new Array<number>(profile.length).fill(0);
-      for (let f = 0; f < folds; f++) {
-        const train = profile.map((_, i) => i).filter((i) => foldOf[i] !== f);
-        const test = profile.map((_, i) => i).filter((i) => foldOf[i] === f);
+      for (const { train, test } of splits) {
         const space = new FeatureIndex(fitFeatureSpace(train.map((i) => raws[i])));
         const fit = fitVocabModel(train.map((i) => space.row(raws[i], fs)), train.map((i) => labels[i]), space.dim, { kind, features: fs, maxIter: options.maxIter ?? DEFAULT_MAX_ITER });
         for (const i of test) predXV[i] = fit.predict(space.row(raws[i], fs));

@@ -37,7 +37,7 @@ export function registerAgreement(program: Command): void {
     .option('--min-group-size <n>', 'leave out groups with fewer items', intOption('--min-group-size', 1), 10)
     .option('--allow-missing', 'compare on the rated items only when some machine ratings are empty (their count is reported); never when all are', false)
     .action(async (o: AgreementCliOptions) => {
-      const { readTable, requireColumns } = await import('../../rate/table');
+      const { readTable, requireColumns } = await import('../../runtime/csv-table');
       const { agreement, agreementTable } = await import('../../rate/agreement');
       const { writeJsonAtomic } = await import('../../runtime/atomic');
       const { isMissing } = await import('../../rate/agreement');

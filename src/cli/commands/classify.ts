@@ -139,10 +139,6 @@ function addCutPointOptions(cmd: Command): Command {
     .option('--calibrate-seed <n>', 'seed of the --calibrate-k draw', wholeNumber('--calibrate-seed'), 0);
 }
 
-function csvField(v: string): string {
-  return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-}
-
 function printJsonOrTable(result: unknown, table: string, o: { json?: boolean; output?: string }): Promise<void> | void {
   const json = JSON.stringify(result, null, 2);
   const { writeJsonAtomic } = require('../../runtime/atomic') as typeof import('../../runtime/atomic');
@@ -232,8 +228,9 @@ export function registerClassify(program: Command): void {
     if (note) process.stderr.write(`${note}\n`);
     const preds = await predictRows(model, rows, { file: o.csv, cacheDir: o.cache ? undefined : null });
     const labels = model.manifest.labels;
-    const lines = [['writing_id', 'level', ...labels.map((l) => `p_${l}`)].join(',')];
-    for (const p of preds) lines.push([csvField(p.id), p.level, ...p.probabilities.map((x) => x.toPrecision(6))].join(','));
+    const { csvLine } = (require('../../runtime/csv-table') as typeof import('../../runtime/csv-table'));
+    const lines = [csvLine(['writing_id', 'level', ...labels.map((l) => `p_${l}`)])];
+    for (const p of preds) lines.push(csvLine([p.id, p.level, ...p.probabilities.map((x) => x.toPrecision(6))]));
     writeFileAtomic(o.output, lines.join('\n') + '\n');
     process.stdout.write(`predicted ${preds.length} texts; wrote ${o.output}\n`);
   });

@@ -137,27 +137,21 @@ export function registerScale(program: Command): void {
     .option('--text-column <name>', 'column holding the passage', 'text')
     .option('--model-dir <dir>', 'a saved passage scale (default experiments/scale/passage; trained now if absent)')
     .action(async (o: { csv: string; out: string; textColumn: string; modelDir?: string }) => {
-      const fs = await import('node:fs');
-      const { parse } = await import('csv-parse/sync');
-      const { writeFileAtomic } = await import('../../runtime/atomic');
+      const { readTable, writeTable } = await import('../../runtime/csv-table');
       const { scaleToLevel } = await import('../../scale/cefr-scale');
-      if (!fs.existsSync(o.csv)) throw new UserError(`${o.csv} not found. Fix: pass a CSV with a text column`);
-      const records = parse(fs.readFileSync(o.csv, 'utf8'), { columns: true, skip_empty_lines: true, bom: true, info: true }) as Array<{ record: Record<string, string>; info: { lines: number } }>;
-      const rows = records.map((r) => r.record);
+      const t = readTable(o.csv, { missingFix: 'pass a CSV with a text column' });
+      const rows = t.rows;
       const tc = o.textColumn;
-      if (rows.length && !(tc in rows[0])) throw new UserError(`${o.csv}:1: no column "${tc}" (columns: ${Object.keys(rows[0]).join(', ')}). Fix: name the passage column with --text-column`);
-      const empty = records.find((r) => !(r.record[tc] ?? '').trim());
-      if (empty) throw new UserError(`${o.csv}:${empty.info.lines}: the ${tc} column is empty. Fix: fill in the passage or remove the row`);
+      if (rows.length && !t.columns.includes(tc)) throw new UserError(`${o.csv}:1: no column "${tc}" (columns: ${t.columns.join(', ')}). Fix: name the passage column with --text-column`);
+      const empty = rows.findIndex((r) => !(r[tc] ?? '').trim());
+      if (empty >= 0) throw new UserError(`${o.csv}:${t.lines[empty]}: the ${tc} column is empty. Fix: fill in the passage or remove the row`);
       const s = await passageScaleFor(o.modelDir);
       const added = ['difficulty', 'level', 'rank_score'];
-      const cols = rows.length ? [...Object.keys(rows[0]).filter((c) => !added.includes(c)), ...added] : [tc, ...added];
-      const q = (v: string) => (/[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-      const lines = [cols.join(',')];
-      for (const r of rows) {
+      const cols = rows.length ? [...t.columns.filter((c) => !added.includes(c)), ...added] : [tc, ...added];
+      writeTable(o.out, cols, rows.map((r) => {
         const d = s.predict(r[tc]);
-        lines.push(cols.map((c) => q(c === 'difficulty' ? d.toFixed(2) : c === 'level' ? scaleToLevel(d) : c === 'rank_score' ? s.rank(r[tc]).toFixed(4) : (r[c] ?? ''))).join(','));
-      }
-      writeFileAtomic(o.out, lines.join('\n') + '\n');
+        return { ...r, difficulty: d.toFixed(2), level: scaleToLevel(d), rank_score: s.rank(r[tc]).toFixed(4) };
+      }));
       out(`${rows.length} passages scored -> ${o.out}`);
     });
 }
