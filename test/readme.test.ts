@@ -311,7 +311,7 @@ test('every `npx cefrlab` command of README.md runs on the built CLI, in order',
     assert.ok(fs.existsSync(path.join(dir, f)), `${f} written`);
   }
   assert.deepEqual(served, [], 'cat serve answers its page');
-  assert.ok(ran.includes('ilm-eval') && ran.includes('agreement') && ran.includes('cat serve') && ran.includes('pipeline init'), ran.join(', '));
+  for (const name of ['ilm-eval', 'agreement', 'cat serve', 'pipeline init']) assert.ok(ran.some((r) => r === name || r.startsWith(`${name} `)), `${name} ran: ${ran.join(', ')}`);
   assert.ok(require('../bin/sources').distIsFresh(), 'src/ unchanged during the run: every command ran the built CLI');
 });
 
